@@ -1,0 +1,415 @@
+"""Decoders for payloads embedded in text: each finds candidates cheaply, decodes, and keeps only
+results that read as text. Attackers hide instructions in these encodings so that filters see
+gibberish while the model, asked to decode, sees the instruction.
+
+Every decoder is pure and bounded: candidates are capped in number and size, and a result must be
+mostly printable to count.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs as _stdcodecs
+import html
+import io
+import quopri
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from email.header import decode_header
+from urllib.parse import unquote
+
+import base2048
+import ecoji
+from ecoji.mapping import EMOJI2BYTE, PADDING, PADDING40, PADDING41, PADDING42, PADDING43
+
+from wardgate.detect.decode.vocabulary import english_ratio
+
+MAX_CANDIDATE = 65_536
+MAX_CANDIDATES_PER_CODEC = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A payload decoded out of a text: where it sat, which codec, and the text it carried."""
+
+    codec: str
+    start: int
+    end: int
+    text: str
+
+
+def looks_like_text(s: str, min_letters: int = 2) -> bool:
+    """True when ``s`` is mostly printable and has some letters: what a smuggled instruction is."""
+    if not s or "\x00" in s:
+        return False
+    printable = sum(1 for c in s if c.isprintable() or c in "\n\r\t")
+    letters = sum(1 for c in s if c.isalpha())
+    return printable >= 0.9 * len(s) and letters >= min_letters
+
+
+def _bytes_text(data: bytes, min_letters: int = 2) -> str | None:
+    try:
+        s = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return s if looks_like_text(s, min_letters) else None
+
+
+# --- base64 / base32 / base16 / ascii85 -------------------------------------------------------
+
+_B64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{6,}={0,2}(?![A-Za-z0-9+/=_-])")
+_B32 = re.compile(r"(?<![A-Za-z0-9=])[A-Z2-7]{4,}={0,6}(?![A-Za-z0-9=])")
+_HEX = re.compile(r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{2}){4,}(?![0-9A-Za-z])")
+_HEX_SPACED = re.compile(r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{2}[ :,-]){3,}[0-9A-Fa-f]{2}(?![0-9A-Za-z])")
+_HEX_ESCAPED = re.compile(r"(?:\\x[0-9A-Fa-f]{2}){3,}")
+_A85 = re.compile(r"<~[!-u\s]{4,}~>|(?<!\S)[!-u]{10,}(?!\S)")
+
+
+def _b64(s: str) -> str | None:
+    if "=" not in s and len(s) < 8:
+        return None
+    if s.isalpha() and (s.islower() or s.isupper()):
+        return None  # a plain word
+    if re.fullmatch(r"[0-9A-Fa-f]+", s):
+        return None  # hex digits: the hex decoder's job
+    if not any(c.isdigit() or c in "+/=_-" for c in s) and len(s) < 12:
+        return None
+    core = s.rstrip("=")
+    padded = core + "=" * (-len(core) % 4)
+    try:
+        if "-" in s or "_" in s:
+            data = base64.urlsafe_b64decode(padded)
+        else:
+            data = base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return _bytes_text(data)
+
+
+def _b32(s: str) -> str | None:
+    if not any(c in "234567=" for c in s) or len(s) % 8 or ("=" not in s and len(s) < 8):
+        return None
+    core = s.rstrip("=")
+    try:
+        data = base64.b32decode(core + "=" * (-len(core) % 8))
+    except (binascii.Error, ValueError):
+        return None
+    return _bytes_text(data)
+
+
+def _hex(s: str) -> str | None:
+    digits = re.sub(r"[^0-9A-Fa-f]", "", s.replace("\\x", ""))
+    if len(digits) % 2 or digits.isdigit():
+        return None
+    try:
+        return _bytes_text(bytes.fromhex(digits))
+    except ValueError:
+        return None
+
+
+def _a85(s: str) -> str | None:
+    if not s.startswith("<~") and (s.isalnum() or sum(not c.isalnum() for c in s) < 2):
+        return None
+    try:
+        data = base64.a85decode(s, adobe=s.startswith("<~"), ignorechars=" \t\n\r")
+    except (ValueError, binascii.Error):
+        return None
+    text = _bytes_text(data, min_letters=3)
+    if text is None or sum(c.isalpha() or c == " " for c in text) < 0.6 * len(text):
+        return None
+    return text
+
+
+# --- URL, HTML, quoted-printable, MIME -------------------------------------------------------
+
+_URL = re.compile(r"[^\s%]{0,64}(?:%[0-9A-Fa-f]{2}[^\s%]{0,64}){2,}")
+_HTML = re.compile(r"(?:[^&\s]{0,32}&(?:#\d{2,7}|#[xX][0-9A-Fa-f]{2,6}|[A-Za-z]{2,8});){2,}[^&\s]{0,32}")
+_QP = re.compile(r"(?:[^\s=]{0,32}=(?:[0-9A-F]{2}|\r?\n)){2,}[^\s=]{0,32}")
+_MIME = re.compile(r"=\?[\w.-]{1,40}\?[BbQq]\?[^?\s]{1,4000}\?=")
+
+
+def _url(s: str) -> str | None:
+    out = unquote(s, errors="strict") if "%" in s else s
+    return out if out != s and looks_like_text(out) else None
+
+
+def _html(s: str) -> str | None:
+    out = html.unescape(s)
+    return out if out != s and looks_like_text(out) else None
+
+
+def _qp(s: str) -> str | None:
+    try:
+        out = quopri.decodestring(s.encode("ascii", "strict")).decode("utf-8")
+    except (UnicodeError, ValueError):
+        return None
+    return out if out != s and looks_like_text(out) else None
+
+
+def _mime(s: str) -> str | None:
+    try:
+        parts = decode_header(s)
+        out = "".join(
+            p.decode(enc or "utf-8", "strict") if isinstance(p, bytes) else p for p, enc in parts
+        )
+    except (UnicodeError, LookupError, ValueError):
+        return None
+    return out if looks_like_text(out) else None
+
+
+# --- classical ciphers: ROT13, Atbash --------------------------------------------------------
+
+_LETTER_LINE = re.compile(r"[^\n]*[A-Za-z]{3}[^\n]*")
+_ATBASH = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA",
+)
+
+
+def _cipher(transform: Callable[[str], str]) -> Callable[[str], str | None]:
+    def decode(s: str) -> str | None:
+        before = english_ratio(s)
+        if before >= 0.5:
+            return None
+        out = transform(s)
+        after = english_ratio(out)
+        return out if after >= 0.4 and after >= before + 0.25 else None
+
+    return decode
+
+
+def _hinted_cipher(transform: Callable[[str], str]) -> Callable[[str], str | None]:
+    """With the cipher named in the text, any non-English line is decoded: short payloads
+    (a single word) carry too little text for the vocabulary test."""
+
+    def decode(s: str) -> str | None:
+        if english_ratio(s) >= 0.5:
+            return None
+        out = transform(s)
+        return out if looks_like_text(out) else None
+
+    return decode
+
+
+def _rot13_transform(s: str) -> str:
+    return _stdcodecs.encode(s, "rot13")
+
+
+def _atbash_transform(s: str) -> str:
+    return s.translate(_ATBASH)
+
+
+_rot13 = _cipher(_rot13_transform)
+_atbash = _cipher(_atbash_transform)
+
+
+_TOKEN = re.compile(r"(?<!\S)\S{3,200}(?!\S)")
+
+
+def _a85_hinted(s: str) -> str | None:
+    try:
+        data = base64.a85decode(s, adobe=s.startswith("<~"))
+    except (ValueError, binascii.Error):
+        return None
+    text = _bytes_text(data, min_letters=2)
+    return text if text and text.isprintable() else None
+
+
+# --- Morse, NATO, Braille ---------------------------------------------------------------------
+
+_MORSE_TABLE = {
+    ".-": "a", "-...": "b", "-.-.": "c", "-..": "d", ".": "e", "..-.": "f", "--.": "g",
+    "....": "h", "..": "i", ".---": "j", "-.-": "k", ".-..": "l", "--": "m", "-.": "n",
+    "---": "o", ".--.": "p", "--.-": "q", ".-.": "r", "...": "s", "-": "t", "..-": "u",
+    "...-": "v", ".--": "w", "-..-": "x", "-.--": "y", "--..": "z", "-----": "0",
+    ".----": "1", "..---": "2", "...--": "3", "....-": "4", ".....": "5", "-....": "6",
+    "--...": "7", "---..": "8", "----.": "9", ".-.-.-": ".", "--..--": ",", "..--..": "?",
+    "-.-.--": "!", "-..-.": "/", "-.--.": "(", "-.--.-": ")", ".-...": "&", "---...": ":",
+    "-.-.-.": ";", "-...-": "=", ".-.-.": "+", "-....-": "-", ".-..-.": '"', ".--.-.": "@",
+    ".----.": "'", "..--.-": "_", "...-..-": "$",
+}  # fmt: skip
+_MORSE = re.compile(r"(?<![\w.-])[.\-]{1,7}(?:(?: {1,3}| ?/ ?)[.\-]{1,7}){2,}(?![\w.-])")
+
+
+def _morse(s: str) -> str | None:
+    words = []
+    for word in re.split(r" ?/ ?| {2,}", s.strip()):
+        letters = [_MORSE_TABLE.get(sym) for sym in word.split()]
+        if not letters or None in letters:
+            return None
+        words.append("".join(c for c in letters if c))
+    out = " ".join(words)
+    return out if sum(c.isalpha() for c in out) >= 2 else None
+
+
+_NATO_WORDS = (
+    "alfa alpha bravo charlie delta echo foxtrot golf hotel india juliett juliet kilo lima mike "
+    "november oscar papa quebec romeo sierra tango uniform victor whiskey whisky xray x-ray "
+    "yankee zulu"
+).split()
+_NATO = re.compile(
+    r"\b(?:" + "|".join(_NATO_WORDS) + r")(?:[\s,]+(?:" + "|".join(_NATO_WORDS) + r")){2,}\b",
+    re.IGNORECASE,
+)
+
+
+def _nato(s: str) -> str | None:
+    return "".join(w[0] for w in re.findall(r"[A-Za-z-]+", s)).lower() or None
+
+
+_BRAILLE_LETTERS = "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,x,y,z".split(",")
+_BRAILLE_DOTS = [
+    0x01, 0x03, 0x09, 0x19, 0x11, 0x0B, 0x1B, 0x13, 0x0A, 0x1A, 0x05, 0x07, 0x0D, 0x1D, 0x15,
+    0x0F, 0x1F, 0x17, 0x0E, 0x1E, 0x25, 0x27, 0x2D, 0x3D, 0x35,
+]  # fmt: skip
+_BRAILLE_MAP = {chr(0x2800 + d): c for d, c in zip(_BRAILLE_DOTS, _BRAILLE_LETTERS, strict=True)}
+_BRAILLE_MAP[chr(0x2800 + 0x3A)] = "w"
+_BRAILLE_PUNCT = {
+    "⠂": ",", "⠲": ".", "⠦": "?", "⠖": "!", "⠆": ";", "⠒": ":", "⠤": "-", "⠄": "'",
+    "⠌": "/", "⠶": "(", "⠐": "", "⠈": "", "⠨": "", "⠘": "", "⠸": "",
+}  # fmt: skip
+_BRAILLE = re.compile(r"[\u2800-\u28ff][\u2800-\u28ff \n]{3,}")
+_DIGITS_FROM_LETTERS = {c: str((i + 1) % 10) for i, c in enumerate("abcdefghij")}
+
+
+def _braille(s: str) -> str | None:
+    out: list[str] = []
+    capital = number = False
+    for ch in s:
+        if ch in " \n\u2800":
+            out.append(" ")
+            number = False
+            continue
+        if ch == "⠠":
+            capital = True
+            continue
+        if ch == "⠼":
+            number = True
+            continue
+        letter = _BRAILLE_MAP.get(ch)
+        if letter is not None:
+            if number and letter in _DIGITS_FROM_LETTERS:
+                out.append(_DIGITS_FROM_LETTERS[letter])
+            else:
+                number = False
+                out.append(letter.upper() if capital else letter)
+            capital = False
+            continue
+        out.append(_BRAILLE_PUNCT.get(ch, ""))
+        capital = False
+    text = "".join(out).strip()
+    return text if sum(c.isalpha() for c in text) >= 2 else None
+
+
+# --- Ecoji, Base2048, UUencode -----------------------------------------------------------------
+
+_EMOJI_RUN = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\U0001F1E6-\U0001F1FF]{4,}")
+_WIDE_RUN = re.compile(r"[^\x00-\x7f\s]{6,}")
+_UU_HINT = re.compile(r"uuencod|^begin [0-7]{3} ", re.IGNORECASE | re.MULTILINE)
+_UU_LINE = re.compile(r"(?<!\S)[!-`]{2,61}(?!\S)")
+
+
+_ECOJI_ALPHABET = frozenset(EMOJI2BYTE) | {PADDING, PADDING40, PADDING41, PADDING42, PADDING43}
+
+
+def _ecoji(s: str) -> str | None:
+    if any(c not in _ECOJI_ALPHABET for c in s):
+        return None  # the library maps unknown characters to zero bits silently
+    out = io.BytesIO()
+    try:
+        ecoji.decode(io.StringIO(s), out)
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    return _bytes_text(out.getvalue())
+
+
+def _base2048(s: str) -> str | None:
+    if not any(unicodedata.category(c).startswith("L") for c in s[:4]):
+        return None
+    try:
+        return _bytes_text(base2048.decode(s))
+    except Exception:  # noqa: BLE001 - the extension raises its own error types
+        return None
+
+
+def _uu(s: str) -> str | None:
+    try:
+        data = binascii.a2b_uu(s)
+    except (binascii.Error, ValueError):
+        return None
+    text = _bytes_text(data, min_letters=2)
+    return text if text and text.strip() and text.isprintable() else None
+
+
+# --- registry -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Codec:
+    """One decoder: a candidate pattern, a decode function, and an optional hint that must be
+    present in the text before the (ambiguous) candidates are tried."""
+
+    name: str
+    pattern: re.Pattern[str]
+    decode: Callable[[str], str | None]
+    hint: re.Pattern[str] | None = None
+    raw: bool = False  # decode the original text: NFKC would alter this alphabet
+
+
+CODECS: tuple[Codec, ...] = (
+    Codec("base64", _B64, _b64),
+    Codec("base32", _B32, _b32),
+    Codec("hex", _HEX, _hex),
+    Codec("hex", _HEX_SPACED, _hex),
+    Codec("hex_escape", _HEX_ESCAPED, _hex),
+    Codec("ascii85", _A85, _a85),
+    Codec("url", _URL, _url),
+    Codec("html_entities", _HTML, _html),
+    Codec("quoted_printable", _QP, _qp),
+    Codec("mime", _MIME, _mime),
+    Codec("morse", _MORSE, _morse),
+    Codec("nato", _NATO, _nato),
+    Codec("braille", _BRAILLE, _braille),
+    Codec("ecoji", _EMOJI_RUN, _ecoji, raw=True),
+    Codec("base2048", _WIDE_RUN, _base2048, raw=True),
+    Codec("uuencode", _UU_LINE, _uu, hint=_UU_HINT),
+    Codec("rot13", _LETTER_LINE, _rot13),
+    Codec("atbash", _LETTER_LINE, _atbash),
+    Codec(
+        "rot13",
+        _TOKEN,
+        _hinted_cipher(_rot13_transform),
+        hint=re.compile(r"rot-?13|caesar", re.IGNORECASE),
+    ),
+    Codec("atbash", _TOKEN, _hinted_cipher(_atbash_transform), hint=re.compile(r"atbash", re.I)),
+    Codec("ascii85", _TOKEN, _a85_hinted, hint=re.compile(r"ascii-?85|base-?85|a85", re.I)),
+)
+
+
+def iter_decoded(
+    text: str, *, raw: bool = False, max_candidate: int = MAX_CANDIDATE
+) -> Iterator[Decoded]:
+    """Yield every payload that some codec decodes out of ``text`` into readable text.
+
+    With ``raw`` only the codecs that must see the original characters run (pass the original
+    text); without it the others run (pass the normalised text).
+    """
+    for codec in CODECS:
+        if codec.raw != raw:
+            continue
+        if codec.hint is not None and not codec.hint.search(text):
+            continue
+        tried = 0
+        for m in codec.pattern.finditer(text):
+            cand = m.group(0)
+            if len(cand) > max_candidate or len(cand.strip()) < 4:
+                continue
+            tried += 1
+            if tried > MAX_CANDIDATES_PER_CODEC:
+                break
+            out = codec.decode(cand)
+            if out is not None and out.strip() and out.strip() != cand.strip():
+                yield Decoded(codec.name, m.start(), m.end(), out)

@@ -1,0 +1,10 @@
+"""Normalisation and de-obfuscation of text before detection (see :mod:`.unicode`)."""
+
+from wardgate.detect.normalise.unicode import (
+    HiddenPayload,
+    Normalised,
+    NormalisationReport,
+    normalise,
+)
+
+__all__ = ["HiddenPayload", "NormalisationReport", "Normalised", "normalise"]

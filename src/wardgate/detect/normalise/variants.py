@@ -1,0 +1,51 @@
+"""Alternative readings of a normalised text: leetspeak undone, and the text read backwards.
+
+These are lossy guesses, so they are scanned *in addition to* the normalised text, and only when
+cheap gates say the reading is plausible.
+"""
+
+from __future__ import annotations
+
+import re
+
+from wardgate.detect.decode.vocabulary import english_ratio
+
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
+                       "9": "g", "@": "a", "$": "s", "!": "i", "|": "l"})  # fmt: skip
+# A token mixing letters with leet digits/symbols, e.g. "1gn0r3", "5cr1p7", "pr0mpt".
+_LEET_TOKEN = re.compile(r"(?=[\w@$!|]*[A-Za-z])(?=[\w@$!|]*[0-9@$!|][\w@$!|]*)[\w@$!|]{3,}")
+MIN_REVERSED_GAIN = 0.3
+
+
+def unleet(text: str) -> str | None:
+    """``text`` with leetspeak tokens spelled out (same length, positions unchanged), or None
+    when no token looks like leetspeak. Pure numbers and ordinary words are left alone."""
+    changed = False
+    parts: list[str] = []
+    pos = 0
+    for m in _LEET_TOKEN.finditer(text):
+        tok = m.group(0)
+        if tok.isdigit() or re.fullmatch(r"[0-9a-fA-F]{6,}|v?\d+(\.\d+)*[a-z]{0,3}", tok):
+            continue  # ids, hex, versions
+        new = tok.translate(_LEET)
+        if new != tok:
+            parts.append(text[pos : m.start()])
+            parts.append(new)
+            pos = m.end()
+            changed = True
+    if not changed:
+        return None
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def reversed_reading(text: str) -> str | None:
+    """``text`` backwards when that reads as clearly more English than forwards, else None."""
+    head = text[:4000]
+    backwards = head[::-1]
+    forward_ratio = english_ratio(head)
+    if forward_ratio >= 0.5:
+        return None
+    if english_ratio(backwards) >= max(0.4, forward_ratio + MIN_REVERSED_GAIN):
+        return text[::-1]
+    return None

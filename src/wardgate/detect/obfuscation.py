@@ -1,0 +1,90 @@
+"""Findings about obfuscation itself: smuggled hidden text, invisible characters inside words,
+Zalgo, homoglyph swaps and decoded payloads.
+
+Hiding text from people while showing it to models is an attack technique in its own right
+(ATLAS AML.T0068), so what the normaliser and decoders undid is reported, not silently fixed.
+"""
+
+from __future__ import annotations
+
+from wardgate.core.finding import Category, Finding, Severity, Span
+from wardgate.core.taxonomy import Atlas, OwaspLlm
+from wardgate.detect.normalise import NormalisationReport
+
+DETECTOR = "obfuscation"
+_TAGS = (OwaspLlm.PROMPT_INJECTION, Atlas.LLM_PROMPT_OBFUSCATION)
+
+
+def normalisation_findings(report: NormalisationReport) -> list[Finding]:
+    """Turn what the normaliser undid into findings; benign Unicode produces none."""
+    out: list[Finding] = []
+    for hidden in report.hidden:
+        out.append(
+            Finding(
+                detector=DETECTOR,
+                category=Category.HIDDEN_TEXT,
+                score=0.9 if len(hidden.text.strip()) >= 3 else 0.5,
+                severity=Severity.HIGH,
+                span=hidden.span,
+                evidence=f"{len(hidden.text)} characters hidden in {hidden.carrier}",
+                tags=_TAGS,
+                rule_id=f"obfuscation.hidden.{hidden.carrier}",
+                message="text smuggled in invisible characters",
+            )
+        )
+    bidi = report.removed.get("bidi", 0)
+    if bidi:
+        out.append(_finding("obfuscation.bidi_controls", 0.35, Severity.MEDIUM, report, bidi))
+    if report.zero_width_in_words >= 2:
+        out.append(
+            _finding(
+                "obfuscation.zero_width_in_words",
+                0.35,
+                Severity.MEDIUM,
+                report,
+                report.zero_width_in_words,
+            )
+        )
+    if report.zalgo_clusters >= 3:
+        out.append(
+            _finding("obfuscation.zalgo", 0.3, Severity.LOW, report, report.zalgo_clusters)
+        )
+    if report.confusables_folded >= 3:
+        out.append(
+            _finding(
+                "obfuscation.homoglyphs", 0.3, Severity.LOW, report, report.confusables_folded
+            )
+        )
+    return out
+
+
+def _finding(
+    rule_id: str, score: float, severity: Severity, report: NormalisationReport, count: int
+) -> Finding:
+    span = report.removed_spans[0] if report.removed_spans else None
+    return Finding(
+        detector=DETECTOR,
+        category=Category.OBFUSCATION,
+        score=score,
+        severity=severity,
+        span=span,
+        evidence=f"{count} characters",
+        tags=_TAGS,
+        rule_id=rule_id,
+        message=rule_id.rsplit(".", 1)[-1].replace("_", " "),
+    )
+
+
+def decoded_payload_finding(codec: str, span: Span, length: int, depth: int) -> Finding:
+    """An encoded payload was found and decoded; weak on its own, the decoded text is rescanned."""
+    return Finding(
+        detector=DETECTOR,
+        category=Category.OBFUSCATION,
+        score=min(0.25 + 0.1 * (depth - 1), 0.45),
+        severity=Severity.LOW,
+        span=span,
+        evidence=f"{codec} payload decoding to {length} characters",
+        tags=_TAGS,
+        rule_id=f"obfuscation.encoded.{codec}",
+        message="encoded payload decoded and rescanned",
+    )
