@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from wardgate.core.phase import InputKind
 from wardgate.detect.base import ScanContext
-from wardgate.detect.scanner import ScanResult, Scanner
+from wardgate.detect.scanner import Scanner, ScanResult
 
 __version__ = "0.1.0"
 __all__ = ["InputKind", "ScanContext", "ScanResult", "Scanner", "__version__", "scan"]

@@ -21,7 +21,7 @@ class Category(StrEnum):
     OBFUSCATION = "obfuscation"
     HIDDEN_TEXT = "hidden_text"
     PII = "pii"
-    SECRET = "secret"
+    SECRET = "secret"  # noqa: S105 - a category name, not a credential
     SYSTEM_PROMPT_LEAK = "system_prompt_leak"
     WEB_ATTACK = "web_attack"
     MODEL_EXTRACTION = "model_extraction"

@@ -46,14 +46,10 @@ def normalisation_findings(report: NormalisationReport) -> list[Finding]:
             )
         )
     if report.zalgo_clusters >= 3:
-        out.append(
-            _finding("obfuscation.zalgo", 0.3, Severity.LOW, report, report.zalgo_clusters)
-        )
+        out.append(_finding("obfuscation.zalgo", 0.3, Severity.LOW, report, report.zalgo_clusters))
     if report.confusables_folded >= 3:
         out.append(
-            _finding(
-                "obfuscation.homoglyphs", 0.3, Severity.LOW, report, report.confusables_folded
-            )
+            _finding("obfuscation.homoglyphs", 0.3, Severity.LOW, report, report.confusables_folded)
         )
     return out
 

@@ -144,9 +144,9 @@ class Pipeline:
                     origin = Span(d.start, d.end) if raw else view.to_original(d.start, d.end)
                     chain = (*view.chain, d.codec)
                     findings.append(
-                        decoded_payload_finding(d.codec, origin, len(d.text), depth + 1).with_origin(
-                            origin, chain[:-1]
-                        )
+                        decoded_payload_finding(
+                            d.codec, origin, len(d.text), depth + 1
+                        ).with_origin(origin, chain[:-1])
                     )
                     views.append((TextView(d.text, kind, chain, origin=origin), depth + 1))
         score = combine(findings, fail_closed=s.fail_closed)
@@ -161,7 +161,7 @@ class Pipeline:
             start = time.perf_counter()
             try:
                 found = detector.inspect(view, context)
-            except Exception as exc:  # noqa: BLE001 - isolation is the point
+            except Exception as exc:
                 out.append(
                     self._error(
                         f"{detector.name}.error",

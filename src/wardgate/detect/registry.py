@@ -32,7 +32,9 @@ class DetectorSpec:
 _REGISTRY: dict[str, DetectorSpec] = {}
 
 
-def register(name: str, config_model: type[C]) -> Callable[[Callable[[C], Detector]], Callable[[C], Detector]]:
+def register(
+    name: str, config_model: type[C]
+) -> Callable[[Callable[[C], Detector]], Callable[[C], Detector]]:
     """Decorator registering a factory ``(config) -> Detector`` under ``name``."""
 
     def wrap(factory: Callable[[C], Detector]) -> Callable[[C], Detector]:

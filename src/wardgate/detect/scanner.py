@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from wardgate.core.finding import Finding
 from wardgate.core.phase import InputKind
@@ -60,9 +60,7 @@ class Scanner:
 
     def __init__(self, config: EngineConfig | None = None) -> None:
         self.config = config or EngineConfig()
-        names = (
-            registry.names() if self.config.detectors is None else list(self.config.detectors)
-        )
+        names = registry.names() if self.config.detectors is None else list(self.config.detectors)
         built = []
         for name in names:
             options = (self.config.detectors or {}).get(name) or {}

@@ -28,7 +28,7 @@ from ecoji.mapping import EMOJI2BYTE, PADDING, PADDING40, PADDING41, PADDING42, 
 from wardgate.detect.decode.vocabulary import english_ratio
 
 MAX_CANDIDATE = 65_536
-MAX_CANDIDATES_PER_CODEC = 32
+MAX_CANDIDATES_PER_CODEC = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +60,12 @@ def _bytes_text(data: bytes, min_letters: int = 2) -> str | None:
 
 # --- base64 / base32 / base16 / ascii85 -------------------------------------------------------
 
-_B64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{6,}={0,2}(?![A-Za-z0-9+/=_-])")
+_B64 = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{6,}={0,2}(?![A-Za-z0-9+/=_-])")
 _B32 = re.compile(r"(?<![A-Za-z0-9=])[A-Z2-7]{4,}={0,6}(?![A-Za-z0-9=])")
 _HEX = re.compile(r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{2}){4,}(?![0-9A-Za-z])")
-_HEX_SPACED = re.compile(r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{2}[ :,-]){3,}[0-9A-Fa-f]{2}(?![0-9A-Za-z])")
+_HEX_SPACED = re.compile(
+    r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{2}[ :,-]){3,}[0-9A-Fa-f]{2}(?![0-9A-Za-z])"
+)
 _HEX_ESCAPED = re.compile(r"(?:\\x[0-9A-Fa-f]{2}){3,}")
 _A85 = re.compile(r"<~[!-u\s]{4,}~>|(?<!\S)[!-u]{10,}(?!\S)")
 
@@ -114,7 +116,7 @@ def _a85(s: str) -> str | None:
     if not s.startswith("<~") and (s.isalnum() or sum(not c.isalnum() for c in s) < 2):
         return None
     try:
-        data = base64.a85decode(s, adobe=s.startswith("<~"), ignorechars=" \t\n\r")
+        data = base64.a85decode(s, adobe=s.startswith("<~"), ignorechars=b" \t\n\r")
     except (ValueError, binascii.Error):
         return None
     text = _bytes_text(data, min_letters=3)
@@ -125,23 +127,34 @@ def _a85(s: str) -> str | None:
 
 # --- URL, HTML, quoted-printable, MIME -------------------------------------------------------
 
-_URL = re.compile(r"[^\s%]{0,64}(?:%[0-9A-Fa-f]{2}[^\s%]{0,64}){2,}")
-_HTML = re.compile(r"(?:[^&\s]{0,32}&(?:#\d{2,7}|#[xX][0-9A-Fa-f]{2,6}|[A-Za-z]{2,8});){2,}[^&\s]{0,32}")
-_QP = re.compile(r"(?:[^\s=]{0,32}=(?:[0-9A-F]{2}|\r?\n)){2,}[^\s=]{0,32}")
+# Whitespace-delimited tokens holding an escape; the lookbehind makes matching start only at
+# token starts, so scanning stays linear on one huge token. Decoders require two escapes.
+_URL = re.compile(r"(?<!\S)\S*%[0-9A-Fa-f]{2}\S*")
+_HTML = re.compile(r"(?<!\S)\S*&(?:#\d{2,7}|#[xX][0-9A-Fa-f]{2,6}|[A-Za-z]{2,8});\S*")
+_QP = re.compile(r"(?<!\S)\S*=[0-9A-F]{2}\S*")
+_URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_HTML_ESCAPE = re.compile(r"&(?:#\d{2,7}|#[xX][0-9A-Fa-f]{2,6}|[A-Za-z]{2,8});")
+_QP_ESCAPE = re.compile(r"=[0-9A-F]{2}")
 _MIME = re.compile(r"=\?[\w.-]{1,40}\?[BbQq]\?[^?\s]{1,4000}\?=")
 
 
 def _url(s: str) -> str | None:
+    if len(_URL_ESCAPE.findall(s)) < 2:
+        return None
     out = unquote(s, errors="strict") if "%" in s else s
     return out if out != s and looks_like_text(out) else None
 
 
 def _html(s: str) -> str | None:
+    if len(_HTML_ESCAPE.findall(s)) < 2:
+        return None
     out = html.unescape(s)
     return out if out != s and looks_like_text(out) else None
 
 
 def _qp(s: str) -> str | None:
+    if len(_QP_ESCAPE.findall(s)) < 2:
+        return None
     try:
         out = quopri.decodestring(s.encode("ascii", "strict")).decode("utf-8")
     except (UnicodeError, ValueError):
@@ -162,7 +175,7 @@ def _mime(s: str) -> str | None:
 
 # --- classical ciphers: ROT13, Atbash --------------------------------------------------------
 
-_LETTER_LINE = re.compile(r"[^\n]*[A-Za-z]{3}[^\n]*")
+_LETTER_LINE = re.compile(r"[^\n]{3,}")
 _ATBASH = str.maketrans(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA",
@@ -171,6 +184,8 @@ _ATBASH = str.maketrans(
 
 def _cipher(transform: Callable[[str], str]) -> Callable[[str], str | None]:
     def decode(s: str) -> str | None:
+        if not re.search(r"[A-Za-z]{3}", s):
+            return None
         before = english_ratio(s)
         if before >= 0.5:
             return None
@@ -245,11 +260,38 @@ def _morse(s: str) -> str | None:
     return out if sum(c.isalpha() for c in out) >= 2 else None
 
 
-_NATO_WORDS = (
-    "alfa alpha bravo charlie delta echo foxtrot golf hotel india juliett juliet kilo lima mike "
-    "november oscar papa quebec romeo sierra tango uniform victor whiskey whisky xray x-ray "
-    "yankee zulu"
-).split()
+_NATO_WORDS = [
+    "alfa",
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliett",
+    "juliet",
+    "kilo",
+    "lima",
+    "mike",
+    "november",
+    "oscar",
+    "papa",
+    "quebec",
+    "romeo",
+    "sierra",
+    "tango",
+    "uniform",
+    "victor",
+    "whiskey",
+    "whisky",
+    "xray",
+    "x-ray",
+    "yankee",
+    "zulu",
+]
 _NATO = re.compile(
     r"\b(?:" + "|".join(_NATO_WORDS) + r")(?:[\s,]+(?:" + "|".join(_NATO_WORDS) + r")){2,}\b",
     re.IGNORECASE,
@@ -260,7 +302,33 @@ def _nato(s: str) -> str | None:
     return "".join(w[0] for w in re.findall(r"[A-Za-z-]+", s)).lower() or None
 
 
-_BRAILLE_LETTERS = "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,x,y,z".split(",")
+_BRAILLE_LETTERS = [
+    "a",
+    "b",
+    "c",
+    "d",
+    "e",
+    "f",
+    "g",
+    "h",
+    "i",
+    "j",
+    "k",
+    "l",
+    "m",
+    "n",
+    "o",
+    "p",
+    "q",
+    "r",
+    "s",
+    "t",
+    "u",
+    "v",
+    "x",
+    "y",
+    "z",
+]
 _BRAILLE_DOTS = [
     0x01, 0x03, 0x09, 0x19, 0x11, 0x0B, 0x1B, 0x13, 0x0A, 0x1A, 0x05, 0x07, 0x0D, 0x1D, 0x15,
     0x0F, 0x1F, 0x17, 0x0E, 0x1E, 0x25, 0x27, 0x2D, 0x3D, 0x35,
@@ -331,7 +399,7 @@ def _base2048(s: str) -> str | None:
         return None
     try:
         return _bytes_text(base2048.decode(s))
-    except Exception:  # noqa: BLE001 - the extension raises its own error types
+    except Exception:
         return None
 
 

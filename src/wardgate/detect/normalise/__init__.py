@@ -2,8 +2,8 @@
 
 from wardgate.detect.normalise.unicode import (
     HiddenPayload,
-    Normalised,
     NormalisationReport,
+    Normalised,
     normalise,
 )
 

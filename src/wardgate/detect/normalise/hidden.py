@@ -6,7 +6,7 @@ models read them. Each decoder turns a run of such characters back into the text
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 TAG_FIRST, TAG_LAST = 0xE0000, 0xE007F
 ZWSP = 0x200B
@@ -73,7 +73,7 @@ def _segment_bits(bits: str) -> str | None:
         if all(32 <= ord(c) <= 126 for c in fixed):
             return fixed
 
-    @lru_cache(maxsize=None)
+    @cache
     def best(i: int) -> tuple[int, str] | None:
         if i == len(bits):
             return (0, "")

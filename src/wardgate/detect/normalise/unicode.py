@@ -171,7 +171,7 @@ class _RunNormaliser:
             if cls is not None:
                 if (
                     cls == "zero_width"
-                    and 0 < i
+                    and i > 0
                     and i + 1 < len(text)
                     and text[i - 1].isalpha()
                     and text[i + 1].isalpha()
@@ -205,9 +205,7 @@ class _RunNormaliser:
     def _emit(
         self, text: str, r_start: int, r_end: int, pieces: list[tuple[str, int, int, bool]]
     ) -> None:
-        latin = any(
-            not conf and _ASCII_LETTER.search(piece) for piece, _, _, conf in pieces
-        ) or (
+        latin = any(not conf and _ASCII_LETTER.search(piece) for piece, _, _, conf in pieces) or (
             (r_start > 0 and text[r_start - 1].isascii() and text[r_start - 1].isalpha())
             or (r_end < len(text) and text[r_end].isascii() and text[r_end].isalpha())
         )

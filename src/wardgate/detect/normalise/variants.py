@@ -12,8 +12,11 @@ from wardgate.detect.decode.vocabulary import english_ratio
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
                        "9": "g", "@": "a", "$": "s", "!": "i", "|": "l"})  # fmt: skip
-# A token mixing letters with leet digits/symbols, e.g. "1gn0r3", "5cr1p7", "pr0mpt".
-_LEET_TOKEN = re.compile(r"(?=[\w@$!|]*[A-Za-z])(?=[\w@$!|]*[0-9@$!|][\w@$!|]*)[\w@$!|]{3,}")
+# A word-sized token that may mix letters with leet digits/symbols, e.g. "1gn0r3", "5cr1p7".
+# Bounded and delimited so that scanning is linear even on one endless "word".
+_LEET_TOKEN = re.compile(r"(?<![\w@$!|])[\w@$!|]{3,40}(?![\w@$!|])")
+_HAS_LETTER = re.compile(r"[A-Za-z]")
+_HAS_LEET = re.compile(r"[0-9@$!|]")
 MIN_REVERSED_GAIN = 0.3
 
 
@@ -25,7 +28,11 @@ def unleet(text: str) -> str | None:
     pos = 0
     for m in _LEET_TOKEN.finditer(text):
         tok = m.group(0)
-        if tok.isdigit() or re.fullmatch(r"[0-9a-fA-F]{6,}|v?\d+(\.\d+)*[a-z]{0,3}", tok):
+        if not _HAS_LETTER.search(tok) or not _HAS_LEET.search(tok):
+            continue
+        if tok.isdigit() or re.fullmatch(
+            r"[0-9a-fA-F]{6,}|v?\d+(\.\d+)+[a-z]{0,3}|\d+(st|nd|rd|th|s|px|ms|kg|km|gb|mb)", tok
+        ):
             continue  # ids, hex, versions
         new = tok.translate(_LEET)
         if new != tok:
