@@ -4,6 +4,8 @@ import base64
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wardgate.detect.scanner import Scanner
 
@@ -53,3 +55,15 @@ def test_deep_nesting_is_reported(scanner):
     # 50 levels are ~57 MB (each level grows by 4/3) and hit the size bounds; 12 levels fit.
     result = scanner.scan(_nested_base64(12))
     assert any(f.rule_id == "obfuscation.nested_encoding" for f in result.findings)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=400))
+def test_any_text_scans_without_error(scanner, text):
+    result = scanner.scan(text)
+    assert 0.0 <= result.score <= 1.0
+    for f in result.findings:
+        if f.span is not None:
+            assert 0 <= f.span.start <= f.span.end <= len(text)

@@ -7,6 +7,8 @@ Hiding text from people while showing it to models is an attack technique in its
 
 from __future__ import annotations
 
+import re
+
 from wardgate.core.finding import Category, Finding, Severity, Span
 from wardgate.core.taxonomy import Atlas, OwaspLlm
 from wardgate.detect.normalise import NormalisationReport
@@ -23,7 +25,7 @@ def normalisation_findings(report: NormalisationReport) -> list[Finding]:
             Finding(
                 detector=DETECTOR,
                 category=Category.HIDDEN_TEXT,
-                score=0.9 if len(hidden.text.strip()) >= 3 else 0.5,
+                score=0.9 if len(hidden.text.strip()) >= 3 or not hidden.text else 0.5,
                 severity=Severity.HIGH,
                 span=hidden.span,
                 evidence=f"{len(hidden.text)} characters hidden in {hidden.carrier}",
@@ -71,16 +73,38 @@ def _finding(
     )
 
 
-def decoded_payload_finding(codec: str, span: Span, length: int, depth: int) -> Finding:
-    """An encoded payload was found and decoded; weak on its own, the decoded text is rescanned."""
+# A request to decode or explain an opaque blob: the carrier of encoding-smuggling attacks, where the
+# model is asked to decode (and so to read and act on) what filters could not read.
+_DECODE_REQUEST = re.compile(
+    r"\b(?:decod(?:e|ed|ing)|encoded|deciphe\w*|decrypt\w*|what\s+does\s+(?:this|it)\s+(?:mean|say)"
+    r"|translate\s+(?:this|the\s+following)|interpret\s+(?:this|the\s+following))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_to_decode(text: str) -> bool:
+    """True when ``text`` asks for an encoded blob to be decoded or explained."""
+    return _DECODE_REQUEST.search(text[:20_000]) is not None
+
+
+def decoded_payload_finding(
+    codec: str, span: Span, length: int, depth: int, *, requested: bool = False
+) -> Finding:
+    """An encoded payload was found and decoded; weak on its own (the decoded text is rescanned),
+    but a flag when the text also asks for it to be decoded: that is encoding smuggling."""
+    score = min(0.25 + 0.1 * (depth - 1), 0.45)
+    if requested:
+        score = max(score, 0.6)
     return Finding(
         detector=DETECTOR,
         category=Category.OBFUSCATION,
-        score=min(0.25 + 0.1 * (depth - 1), 0.45),
-        severity=Severity.LOW,
+        score=score,
+        severity=Severity.MEDIUM if requested else Severity.LOW,
         span=span,
         evidence=f"{codec} payload decoding to {length} characters",
         tags=_TAGS,
         rule_id=f"obfuscation.encoded.{codec}",
-        message="encoded payload decoded and rescanned",
+        message="encoded payload with a request to decode it"
+        if requested
+        else "encoded payload decoded and rescanned",
     )

@@ -20,7 +20,11 @@ from wardgate.detect.base import Detector, DetectorConfig, ScanContext, TextView
 from wardgate.detect.decode.codecs import iter_decoded
 from wardgate.detect.normalise import normalise
 from wardgate.detect.normalise.variants import reversed_reading, unleet
-from wardgate.detect.obfuscation import decoded_payload_finding, normalisation_findings
+from wardgate.detect.obfuscation import (
+    asks_to_decode,
+    decoded_payload_finding,
+    normalisation_findings,
+)
 
 PIPELINE = "pipeline"
 
@@ -130,6 +134,7 @@ class Pipeline:
                 if depth and any(True for _ in iter_decoded(view.text)):
                     findings.append(_depth_finding(view))
                 continue
+            requested = asks_to_decode(view.text)
             sources = [(view.text, False)]
             if depth == 0 and not view.chain:
                 sources.append((text, True))  # alphabets that NFKC would disturb
@@ -145,7 +150,7 @@ class Pipeline:
                     chain = (*view.chain, d.codec)
                     findings.append(
                         decoded_payload_finding(
-                            d.codec, origin, len(d.text), depth + 1
+                            d.codec, origin, len(d.text), depth + 1, requested=requested
                         ).with_origin(origin, chain[:-1])
                     )
                     views.append((TextView(d.text, kind, chain, origin=origin), depth + 1))

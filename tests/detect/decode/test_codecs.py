@@ -6,6 +6,8 @@ import io
 import base2048
 import ecoji
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wardgate.detect.decode.codecs import iter_decoded
 
@@ -80,3 +82,19 @@ def test_ordinary_text_decodes_to_nothing(text):
 def test_candidate_count_is_bounded():
     blob = " ".join(base64.b64encode(f"word {i} here".encode()).decode() for i in range(1000))
     assert len(list(iter_decoded(blob))) <= 256
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(max_size=300)
+    | st.text(alphabet="%0123456789ABCDEFabcdef=&#;xX \\.-/", max_size=200)
+    | st.binary(max_size=200).map(lambda b: b.decode("latin-1"))
+)
+def test_decoders_never_raise(text):
+    for raw in (False, True):
+        for d in iter_decoded(text, raw=raw):
+            assert 0 <= d.start <= d.end <= len(text)
+
+
+def test_invalid_utf8_in_percent_escapes_is_not_an_error():
+    assert [d for d in iter_decoded("a%de%41%42 b") if d.codec == "url"] == []

@@ -141,7 +141,10 @@ _MIME = re.compile(r"=\?[\w.-]{1,40}\?[BbQq]\?[^?\s]{1,4000}\?=")
 def _url(s: str) -> str | None:
     if len(_URL_ESCAPE.findall(s)) < 2:
         return None
-    out = unquote(s, errors="strict") if "%" in s else s
+    try:
+        out = unquote(s, errors="strict")
+    except UnicodeDecodeError:
+        return None
     return out if out != s and looks_like_text(out) else None
 
 
@@ -478,6 +481,9 @@ def iter_decoded(
             tried += 1
             if tried > MAX_CANDIDATES_PER_CODEC:
                 break
-            out = codec.decode(cand)
+            try:
+                out = codec.decode(cand)
+            except Exception:  # noqa: S112 - a decoder bug must never fail the scan
+                continue
             if out is not None and out.strip() and out.strip() != cand.strip():
                 yield Decoded(codec.name, m.start(), m.end(), out)

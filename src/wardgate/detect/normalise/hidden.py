@@ -59,9 +59,8 @@ def decode_sneaky_bits(run: str) -> str:
         if len(bits) > MAX_SNEAKY_BITS:
             return ""
         chars = _segment_bits(bits)
-        if chars is None:
-            return ""
-        decoded.append(chars)
+        if chars:
+            decoded.append(chars)  # an undecodable word is skipped, the rest still read
     return " ".join(decoded)
 
 

@@ -150,6 +150,8 @@ class _RunNormaliser:
                     self.hidden.append(HiddenPayload("variation_selectors", Span(i, j), payload))
                     pieces.append((payload, i, j, False))
                 else:
+                    if j - i >= 12:
+                        self.hidden.append(HiddenPayload("invisible_run", Span(i, j), ""))
                     self._drop("variation_selector", i, j)
                 i = j
                 continue
@@ -163,6 +165,8 @@ class _RunNormaliser:
                     self.hidden.append(HiddenPayload("sneaky_bits", Span(i, j), payload))
                     pieces.append((payload, i, j, False))
                 else:
+                    if j - i >= 12:  # a long invisible run is a carrier even if unreadable
+                        self.hidden.append(HiddenPayload("invisible_run", Span(i, j), ""))
                     self._drop("invisible_operator", i, j)
                 i = j
                 continue
@@ -211,7 +215,8 @@ class _RunNormaliser:
         )
         for piece, o_start, o_end, conf in pieces:
             if conf and latin:
-                self.folded += 1
+                if ord(piece) >= 0x370:  # cross-script swap; Latin-extended (Turkish ı) is not
+                    self.folded += 1
                 self.b.replace(CONFUSABLES[ord(piece)], o_start, o_end)
             elif piece == text[o_start:o_end]:
                 self.b.copy(piece, o_start)
