@@ -82,9 +82,16 @@ _DECODE_REQUEST = re.compile(
 )
 
 
+_DECODE_CUES = ("decod", "encoded", "deciph", "decrypt", "mean", "say", "translate", "interpret")
+
+
 def asks_to_decode(text: str) -> bool:
     """True when ``text`` asks for an encoded blob to be decoded or explained."""
-    return _DECODE_REQUEST.search(text[:20_000]) is not None
+    head = text[:20_000]
+    lowered = head.lower()
+    if not any(k in lowered for k in _DECODE_CUES):
+        return False
+    return _DECODE_REQUEST.search(head) is not None
 
 
 def decoded_payload_finding(
@@ -107,4 +114,18 @@ def decoded_payload_finding(
         message="encoded payload with a request to decode it"
         if requested
         else "encoded payload decoded and rescanned",
+    )
+
+
+def decode_request_finding() -> Finding:
+    """The text asks for something to be decoded or explained and carries obfuscated text
+    (leetspeak, Zalgo, homoglyphs, hidden characters): a request to de-obfuscate a payload."""
+    return Finding(
+        detector=DETECTOR,
+        category=Category.OBFUSCATION,
+        score=0.6,
+        severity=Severity.MEDIUM,
+        tags=_TAGS,
+        rule_id="obfuscation.decode_request",
+        message="request to decode obfuscated text",
     )

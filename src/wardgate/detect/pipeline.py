@@ -22,6 +22,7 @@ from wardgate.detect.normalise import normalise
 from wardgate.detect.normalise.variants import reversed_reading, unleet
 from wardgate.detect.obfuscation import (
     asks_to_decode,
+    decode_request_finding,
     decoded_payload_finding,
     normalisation_findings,
 )
@@ -107,9 +108,16 @@ class Pipeline:
         norm = normalise(text)
         findings.extend(normalisation_findings(norm.report))
         base = TextView(norm.text, kind, (), norm.offsets)
+        leet = unleet(norm.text) if s.variants else None
+        if asks_to_decode(norm.text) and (
+            leet is not None
+            or norm.report.zalgo_clusters
+            or norm.report.confusables_folded
+            or norm.report.hidden
+        ):
+            findings.append(decode_request_finding())
         views: deque[tuple[TextView, int]] = deque([(base, 0)])
         if s.variants:
-            leet = unleet(norm.text)
             if leet is not None:
                 views.append((TextView(leet, kind, ("leetspeak",), norm.offsets), 0))
             backwards = reversed_reading(norm.text)

@@ -355,7 +355,10 @@ def test_registered_and_protocol() -> None:
     assert isinstance(detector, Detector)
     assert isinstance(config, WebAttackConfig)
     assert detector.name == "web_attack"
-    assert InputKind.PROMPT in detector.kinds
+    # In the text pipeline it guards model output by default; parameters go through inspect_http.
+    assert detector.kinds == frozenset({InputKind.OUTPUT})
+    widened, _ = registry.get("web_attack").build({"kinds": ["prompt", "output"]})
+    assert InputKind.PROMPT in widened.kinds
 
 
 def test_unknown_option_rejected() -> None:

@@ -220,6 +220,14 @@ def _atbash_transform(s: str) -> str:
     return s.translate(_ATBASH)
 
 
+_ROT13_WORDS = re.compile(
+    r"\b(?:gur|naq|lbh|lbhe|vf|gb|bs|vg|va|guvf|jvgu|nyy|vtaber|cerivbhf|vafgehpgvbaf|cevag)\b",
+    re.IGNORECASE,
+)
+_ATBASH_WORDS = re.compile(
+    r"\b(?:gsv|zmw|blf|blfi|rh|gl|lu|rg|rm|gsrh|drgs|zoo|rtmliv|kiverlfh|rmhgifxgrlmh|kirmg)\b",
+    re.IGNORECASE,
+)
 _rot13 = _cipher(_rot13_transform)
 _atbash = _cipher(_atbash_transform)
 
@@ -427,6 +435,7 @@ class Codec:
     pattern: re.Pattern[str]
     decode: Callable[[str], str | None]
     hint: re.Pattern[str] | None = None
+    keywords: tuple[str, ...] = ()  # cheap gate: one must occur in the lower-cased text
     raw: bool = False  # decode the original text: NFKC would alter this alphabet
 
 
@@ -435,20 +444,38 @@ CODECS: tuple[Codec, ...] = (
     Codec("base32", _B32, _b32),
     Codec("hex", _HEX, _hex),
     Codec("hex", _HEX_SPACED, _hex),
-    Codec("hex_escape", _HEX_ESCAPED, _hex),
+    Codec("hex_escape", _HEX_ESCAPED, _hex, keywords=("\\x",)),
     Codec("ascii85", _A85, _a85),
-    Codec("url", _URL, _url),
-    Codec("html_entities", _HTML, _html),
-    Codec("quoted_printable", _QP, _qp),
-    Codec("mime", _MIME, _mime),
-    Codec("morse", _MORSE, _morse),
-    Codec("nato", _NATO, _nato),
+    Codec("url", _URL, _url, keywords=("%",)),
+    Codec("html_entities", _HTML, _html, keywords=("&",)),
+    Codec("quoted_printable", _QP, _qp, keywords=("=",)),
+    Codec("mime", _MIME, _mime, keywords=("=?",)),
+    Codec("morse", _MORSE, _morse, keywords=(".-", "-.", "...", "---")),
+    Codec(
+        "nato",
+        _NATO,
+        _nato,
+        keywords=(
+            "alfa",
+            "alpha",
+            "bravo",
+            "charlie",
+            "delta",
+            "echo",
+            "india",
+            "oscar",
+            "sierra",
+            "tango",
+            "victor",
+        ),
+    ),
     Codec("braille", _BRAILLE, _braille),
     Codec("ecoji", _EMOJI_RUN, _ecoji, raw=True),
     Codec("base2048", _WIDE_RUN, _base2048, raw=True),
     Codec("uuencode", _UU_LINE, _uu, hint=_UU_HINT),
-    Codec("rot13", _LETTER_LINE, _rot13),
-    Codec("atbash", _LETTER_LINE, _atbash),
+    # Unhinted ciphers run only where a ciphered common word appears ("gur" is ROT13 "the").
+    Codec("rot13", _LETTER_LINE, _rot13, hint=_ROT13_WORDS),
+    Codec("atbash", _LETTER_LINE, _atbash, hint=_ATBASH_WORDS),
     Codec(
         "rot13",
         _TOKEN,
@@ -468,8 +495,13 @@ def iter_decoded(
     With ``raw`` only the codecs that must see the original characters run (pass the original
     text); without it the others run (pass the normalised text).
     """
+    if raw and text.isascii():
+        return  # the raw-alphabet codecs (Ecoji, Base2048) need non-ASCII characters
+    lowered = text.lower()
     for codec in CODECS:
         if codec.raw != raw:
+            continue
+        if codec.keywords and not any(k in lowered for k in codec.keywords):
             continue
         if codec.hint is not None and not codec.hint.search(text):
             continue

@@ -14,7 +14,10 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
                        "9": "g", "@": "a", "$": "s", "!": "i", "|": "l"})  # fmt: skip
 # A word-sized token that may mix letters with leet digits/symbols, e.g. "1gn0r3", "5cr1p7".
 # Bounded and delimited so that scanning is linear even on one endless "word".
-_LEET_TOKEN = re.compile(r"(?<![\w@$!|])[\w@$!|]{3,40}(?![\w@$!|])")
+_LEET_TOKEN = re.compile(
+    r"(?<![\w@$!|])(?=[\w@$!|]{0,39}?(?:[A-Za-z][0-9@$!|]|[0-9@$!|][A-Za-z]))"
+    r"[\w@$!|]{3,40}(?![\w@$!|])"
+)
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 _HAS_LEET = re.compile(r"[0-9@$!|]")
 MIN_REVERSED_GAIN = 0.3

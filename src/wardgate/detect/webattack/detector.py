@@ -16,7 +16,7 @@ from pydantic import Field
 from wardgate.core.exchange import HttpRequest
 from wardgate.core.finding import Finding
 from wardgate.core.phase import InputKind
-from wardgate.detect.base import ALL_KINDS, DetectorConfig, ScanContext, TextView
+from wardgate.detect.base import DetectorConfig, ScanContext, TextView
 from wardgate.detect.registry import register
 from wardgate.detect.webattack.http import HttpInspector, HttpLimits, WebAttackHit
 from wardgate.detect.webattack.values import DETECTOR_NAME, ValueScanner, choose_mode, to_finding
@@ -28,6 +28,9 @@ class WebAttackConfig(DetectorConfig):
     rules only, SQLi/XSS need libinjection and a signature to agree). ``max_scan_chars`` bounds
     the work on one text: longer text is judged by its head and its tail, half each."""
 
+    # Which text kinds the text pipeline hands this detector. Parameters and bodies of API routes
+    # reach it through inspect_http; in LLM traffic it guards model output (active content, LLM05).
+    kinds: tuple[InputKind, ...] = (InputKind.OUTPUT,)
     value_max_chars: int = Field(default=512, ge=1, le=65_536)
     max_scan_chars: int = Field(default=131_072, ge=1024)
     max_findings: int = Field(default=32, ge=1, le=1000)
@@ -58,7 +61,7 @@ class WebAttackDetector:
 
     def __init__(self, config: WebAttackConfig | None = None) -> None:
         self.config = config or WebAttackConfig()
-        self.kinds: frozenset[InputKind] = ALL_KINDS
+        self.kinds: frozenset[InputKind] = frozenset(self.config.kinds)
         self._scanner = ValueScanner(
             max_findings=self.config.max_findings, max_chars=self.config.max_scan_chars
         )
