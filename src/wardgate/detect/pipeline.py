@@ -28,6 +28,7 @@ from wardgate.detect.obfuscation import (
 )
 
 PIPELINE = "pipeline"
+SHORT_TEXT = 400
 
 
 class DecodeLimits(BaseModel):
@@ -109,11 +110,17 @@ class Pipeline:
         findings.extend(normalisation_findings(norm.report))
         base = TextView(norm.text, kind, (), norm.offsets)
         leet = unleet(norm.text) if s.variants else None
-        if asks_to_decode(norm.text) and (
-            leet is not None
-            or norm.report.zalgo_clusters
-            or norm.report.confusables_folded
-            or norm.report.hidden
+        # Short texts only: "what does this mean? <obfuscated word>" is the smuggling shape, while
+        # long prompts that say "translate" and contain a token like "h264" are ordinary.
+        if (
+            len(norm.text) <= SHORT_TEXT
+            and asks_to_decode(norm.text)
+            and (
+                leet is not None
+                or norm.report.zalgo_clusters
+                or norm.report.confusables_folded
+                or norm.report.hidden
+            )
         ):
             findings.append(decode_request_finding())
         views: deque[tuple[TextView, int]] = deque([(base, 0)])

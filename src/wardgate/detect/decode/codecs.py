@@ -179,6 +179,8 @@ def _mime(s: str) -> str | None:
 # --- classical ciphers: ROT13, Atbash --------------------------------------------------------
 
 _LETTER_LINE = re.compile(r"[^\n]{3,}")
+# The rest of a line after a question or label ("What does this mean? <payload>").
+_AFTER_LABEL = re.compile(r"(?<=[?:] )[^\n]{3,}")
 _ATBASH = str.maketrans(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA",
@@ -221,11 +223,13 @@ def _atbash_transform(s: str) -> str:
 
 
 _ROT13_WORDS = re.compile(
-    r"\b(?:gur|naq|lbh|lbhe|vf|gb|bs|vg|va|guvf|jvgu|nyy|vtaber|cerivbhf|vafgehpgvbaf|cevag)\b",
+    r"\b(?:gur|naq|lbh|lbhe|vf|gb|bs|vg|va|guvf|jvgu|nyy|vtaber|cerivbhf|vafgehpgvbaf|cevag"
+    r"|fpevcg|nyreg|wninfpevcg|vzt|fep|uers|bareebe|vsenzr)\b",
     re.IGNORECASE,
 )
 _ATBASH_WORDS = re.compile(
-    r"\b(?:gsv|zmw|blf|blfi|rh|gl|lu|rg|rm|gsrh|drgs|zoo|rtmliv|kiverlfh|rmhgifxgrlmh|kirmg)\b",
+    r"\b(?:gsv|zmw|blf|blfi|rh|gl|lu|rg|rm|gsrh|drgs|zoo|rtmliv|kiverlfh|rmhgifxgrlmh|kirmg"
+    r"|hxirkg|zovig|qzezhxirkg|rnt|hix|sivu|lmviili|ruiznv)\b",
     re.IGNORECASE,
 )
 _rot13 = _cipher(_rot13_transform)
@@ -386,7 +390,7 @@ def _braille(s: str) -> str | None:
 # --- Ecoji, Base2048, UUencode -----------------------------------------------------------------
 
 _EMOJI_RUN = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\U0001F1E6-\U0001F1FF]{4,}")
-_WIDE_RUN = re.compile(r"[^\x00-\x7f\s]{6,}")
+_WIDE_RUN = re.compile(r"[^\x00-\x7f\s]{3,}")
 _UU_HINT = re.compile(r"uuencod|^begin [0-7]{3} ", re.IGNORECASE | re.MULTILINE)
 _UU_LINE = re.compile(r"(?<!\S)[!-`]{2,61}(?!\S)")
 
@@ -476,6 +480,8 @@ CODECS: tuple[Codec, ...] = (
     # Unhinted ciphers run only where a ciphered common word appears ("gur" is ROT13 "the").
     Codec("rot13", _LETTER_LINE, _rot13, hint=_ROT13_WORDS),
     Codec("atbash", _LETTER_LINE, _atbash, hint=_ATBASH_WORDS),
+    Codec("rot13", _AFTER_LABEL, _rot13, hint=_ROT13_WORDS),
+    Codec("atbash", _AFTER_LABEL, _atbash, hint=_ATBASH_WORDS),
     Codec(
         "rot13",
         _TOKEN,
