@@ -197,7 +197,10 @@ class _RunNormaliser:
                 pieces.append((cluster, i, j, True))
             else:
                 norm = unicodedata.normalize("NFKC", cluster)
-                if norm != text[i:j]:
+                if len(norm) == 1 and ord(norm) in CONFUSABLES:
+                    # e.g. mathematical italic nu becomes Greek nu, itself a Latin lookalike
+                    pieces.append((norm, i, j, True))
+                elif norm != text[i:j]:
                     if cluster == text[i:j] or norm != cluster:
                         self.nfkc_changed += 1
                     pieces.append((norm, i, j, False))
