@@ -29,6 +29,7 @@ from wardgate.detect.obfuscation import (
 
 PIPELINE = "pipeline"
 SHORT_TEXT = 400
+_READINGS = frozenset({"leetspeak", "reversed"})
 
 
 class DecodeLimits(BaseModel):
@@ -149,6 +150,8 @@ class Pipeline:
                 if depth and any(True for _ in iter_decoded(view.text)):
                     findings.append(_depth_finding(view))
                 continue
+            if view.chain and view.chain[-1] in _READINGS:
+                continue  # lossy readings are scanned, not decoded: their "payloads" are artefacts
             requested = asks_to_decode(view.text)
             sources = [(view.text, False)]
             if depth == 0 and not view.chain:

@@ -232,6 +232,11 @@ _ATBASH_WORDS = re.compile(
     r"|hxirkg|zovig|qzezhxirkg|rnt|hix|sivu|lmviili|ruiznv)\b",
     re.IGNORECASE,
 )
+# Substring cues that must be present before the (slower) word-boundary hint regex runs.
+_ROT13_CUES = (" gur ", " naq ", " lbh", "guvf", "jvgu", "vtaber", "cerivbhf", "fpevcg", "nyreg",
+               "vzt ", " fep", "uers", "bareebe", "vsenzr", " vf ", " gb ", " bs ")  # fmt: skip
+_ATBASH_CUES = (" gsv ", " zmw ", " blf", "gsrh", "drgs", "rtmliv", "kiverlfh", "hxirkg", "zovig",
+                "rnt ", " hix", "sivu", "lmviili", "ruiznv", " rh ", " gl ", " lu ")  # fmt: skip
 _rot13 = _cipher(_rot13_transform)
 _atbash = _cipher(_atbash_transform)
 
@@ -476,20 +481,33 @@ CODECS: tuple[Codec, ...] = (
     Codec("braille", _BRAILLE, _braille),
     Codec("ecoji", _EMOJI_RUN, _ecoji, raw=True),
     Codec("base2048", _WIDE_RUN, _base2048, raw=True),
-    Codec("uuencode", _UU_LINE, _uu, hint=_UU_HINT),
+    Codec("uuencode", _UU_LINE, _uu, hint=_UU_HINT, keywords=("uuencod", "begin ")),
     # Unhinted ciphers run only where a ciphered common word appears ("gur" is ROT13 "the").
-    Codec("rot13", _LETTER_LINE, _rot13, hint=_ROT13_WORDS),
-    Codec("atbash", _LETTER_LINE, _atbash, hint=_ATBASH_WORDS),
-    Codec("rot13", _AFTER_LABEL, _rot13, hint=_ROT13_WORDS),
-    Codec("atbash", _AFTER_LABEL, _atbash, hint=_ATBASH_WORDS),
+    Codec("rot13", _LETTER_LINE, _rot13, hint=_ROT13_WORDS, keywords=_ROT13_CUES),
+    Codec("atbash", _LETTER_LINE, _atbash, hint=_ATBASH_WORDS, keywords=_ATBASH_CUES),
+    Codec("rot13", _AFTER_LABEL, _rot13, hint=_ROT13_WORDS, keywords=_ROT13_CUES),
+    Codec("atbash", _AFTER_LABEL, _atbash, hint=_ATBASH_WORDS, keywords=_ATBASH_CUES),
     Codec(
         "rot13",
         _TOKEN,
         _hinted_cipher(_rot13_transform),
         hint=re.compile(r"rot-?13|caesar", re.IGNORECASE),
+        keywords=("rot", "caesar"),
     ),
-    Codec("atbash", _TOKEN, _hinted_cipher(_atbash_transform), hint=re.compile(r"atbash", re.I)),
-    Codec("ascii85", _TOKEN, _a85_hinted, hint=re.compile(r"ascii-?85|base-?85|a85", re.I)),
+    Codec(
+        "atbash",
+        _TOKEN,
+        _hinted_cipher(_atbash_transform),
+        hint=re.compile(r"atbash", re.I),
+        keywords=("atbash",),
+    ),
+    Codec(
+        "ascii85",
+        _TOKEN,
+        _a85_hinted,
+        hint=re.compile(r"ascii-?85|base-?85|a85", re.I),
+        keywords=("85",),
+    ),
 )
 
 
