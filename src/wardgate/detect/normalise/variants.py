@@ -21,6 +21,18 @@ _LEET_TOKEN = re.compile(
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 _HAS_LEET = re.compile(r"[0-9@$!|]")
 MIN_REVERSED_GAIN = 0.3
+# Frequent English words spelled backwards ("eht" is "the"): without one, no reversed reading.
+_REVERSED_CUES = (
+    " eht ",
+    " dna ",
+    " uoy ",
+    " ot ",
+    " fo ",
+    " si ",
+    "erongi",
+    "snoitcurtsni",
+    "tpmorp",
+)
 
 
 def unleet(text: str) -> str | None:
@@ -52,6 +64,9 @@ def unleet(text: str) -> str | None:
 def reversed_reading(text: str) -> str | None:
     """``text`` backwards when that reads as clearly more English than forwards, else None."""
     head = text[:4000]
+    lowered = head.lower()
+    if not any(cue in lowered for cue in _REVERSED_CUES):
+        return None
     backwards = head[::-1]
     forward_ratio = english_ratio(head)
     if forward_ratio >= 0.5:
