@@ -14,9 +14,10 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
                        "9": "g", "@": "a", "$": "s", "!": "i", "|": "l"})  # fmt: skip
 # A word-sized token that may mix letters with leet digits/symbols, e.g. "1gn0r3", "5cr1p7".
 # Bounded and delimited so that scanning is linear even on one endless "word".
+# A leet character must be followed by a letter somewhere in the token: "5cr1p7", "h4x0r" and
+# "1gn0r3" qualify, while "utf8", "x86", "base64" and "python3" (trailing numbers) do not.
 _LEET_TOKEN = re.compile(
-    r"(?<![\w@$!|])(?=[\w@$!|]{0,39}?(?:[A-Za-z][0-9@$!|]|[0-9@$!|][A-Za-z]))"
-    r"[\w@$!|]{3,40}(?![\w@$!|])"
+    r"(?<![\w@$!|])(?=[\w@$!|]{0,39}?[0-9@$!|][A-Za-z])[\w@$!|]{3,40}(?![\w@$!|])"
 )
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 _HAS_LEET = re.compile(r"[0-9@$!|]")
