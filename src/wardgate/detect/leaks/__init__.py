@@ -10,11 +10,12 @@ candidates costs about the same as a short one.
 from __future__ import annotations
 
 import re
-import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 
 import hyperscan
+
+from wardgate.detect.scratch import ScratchPool
 
 # Past this many candidate positions in one text, windows stop paying off (and the per-match
 # callbacks start to cost): the caller then scans the whole text for the rules present.
@@ -32,22 +33,12 @@ class _Database:
             elements=len(patterns),
             flags=[flags | (hyperscan.HS_FLAG_CASELESS if c else 0) for _, c in patterns],
         )
-        self._prototype = hyperscan.Scratch(self._db)
-        self._local = threading.local()
-        self._lock = threading.Lock()
-
-    def _scratch(self) -> hyperscan.Scratch:
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            with self._lock:  # cloning reads the prototype; keep it single-file
-                scratch = self._prototype.clone()
-            self._local.scratch = scratch
-        return scratch
+        self._scratches = ScratchPool(self._db)
 
     def scan(
         self, data: bytes, on_match: Callable[[int, int, int, int, object], bool | None]
     ) -> None:
-        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch())
+        self._db.scan(data, match_event_handler=on_match, scratch=self._scratches.get())
 
 
 class Prefilter:

@@ -20,6 +20,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from wardgate.detect.scratch import ScratchPool
 from wardgate.detect.signatures.pack import Pack, PackError
 
 try:
@@ -53,17 +54,7 @@ class Matcher:
 
     def __init__(self, pack: Pack) -> None:
         self._db = _compile(pack)
-        self._prototype = hyperscan.Scratch(self._db)
-        self._local = threading.local()
-        self._lock = threading.Lock()
-
-    def _scratch(self) -> hyperscan.Scratch:
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            with self._lock:  # cloning reads the prototype; keep it single-file
-                scratch = self._prototype.clone()
-            self._local.scratch = scratch
-        return scratch
+        self._scratches = ScratchPool(self._db)
 
     def scan(self, text: str) -> list[Hit]:
         """Return the first (earliest-ending, leftmost-starting) hit of each matching rule."""
@@ -79,7 +70,7 @@ class Matcher:
             if rule not in found:
                 found[rule] = (start, end)
 
-        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch())
+        self._db.scan(data, match_event_handler=on_match, scratch=self._scratches.get())
         if not found:
             return []
         if len(data) == len(text):  # pure ASCII: byte offsets are character offsets
