@@ -139,3 +139,14 @@ def test_document_kind_reaches_detectors():
     _pipeline(Spy()).run("x", InputKind.DOCUMENT)
     _pipeline(Spy()).run("x", InputKind.PROMPT)
     assert seen == [InputKind.DOCUMENT]
+
+
+def test_many_homoglyphs_inside_latin_words_flag_but_a_few_do_not():
+    # Cyrillic а/е/о/р/с/у/х swapped into English words, as evasion tools do.
+    swap = str.maketrans({"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "y": "у", "x": "х"})
+    evasive = "Please explain the process step by step in great detail for me".translate(swap)
+    r = _pipeline().run(evasive)
+    assert any(f.rule_id == "obfuscation.homoglyphs" and f.score >= 0.5 for f in r.findings)
+    assert r.flagged
+    few = "Plеаse explain the process"  # two swaps: reported weakly at most
+    assert not _pipeline().run(few).flagged

@@ -14,6 +14,7 @@ from wardgate.core.taxonomy import Atlas, OwaspLlm
 from wardgate.detect.normalise import NormalisationReport
 
 DETECTOR = "obfuscation"
+HOMOGLYPH_DELIBERATE = 10
 _TAGS = (OwaspLlm.PROMPT_INJECTION, Atlas.LLM_PROMPT_OBFUSCATION)
 
 
@@ -49,7 +50,15 @@ def normalisation_findings(report: NormalisationReport) -> list[Finding]:
         )
     if report.zalgo_clusters >= 3:
         out.append(_finding("obfuscation.zalgo", 0.3, Severity.LOW, report, report.zalgo_clusters))
-    if report.confusables_folded >= 3:
+    if report.confusables_folded >= HOMOGLYPH_DELIBERATE:
+        # A dozen Cyrillic/Greek letters swapped into Latin words is deliberate evasion, not
+        # mixed-script writing (which switches script between words, not inside them).
+        out.append(
+            _finding(
+                "obfuscation.homoglyphs", 0.65, Severity.MEDIUM, report, report.confusables_folded
+            )
+        )
+    elif report.confusables_folded >= 3:
         out.append(
             _finding("obfuscation.homoglyphs", 0.3, Severity.LOW, report, report.confusables_folded)
         )
