@@ -150,3 +150,12 @@ def test_many_homoglyphs_inside_latin_words_flag_but_a_few_do_not():
     assert r.flagged
     few = "Plеаse explain the process"  # two swaps: reported weakly at most
     assert not _pipeline().run(few).flagged
+
+
+def test_decoding_limits_are_reported():
+    blobs = " ".join(
+        base64.b64encode(f"payload number {i} here".encode()).decode() for i in range(20)
+    )
+    r = _pipeline(decode={"max_payloads": 5}).run(blobs)
+    assert any(f.rule_id == "pipeline.decode_limit" for f in r.findings)
+    assert sum(f.rule_id.startswith("obfuscation.encoded.") for f in r.findings) == 5

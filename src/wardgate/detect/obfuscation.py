@@ -85,13 +85,14 @@ def _finding(
 # A request to decode or explain an opaque blob: the carrier of encoding-smuggling attacks, where the
 # model is asked to decode (and so to read and act on) what filters could not read.
 _DECODE_REQUEST = re.compile(
-    r"\b(?:decod(?:e|ed|ing)|encoded|deciphe\w*|decrypt\w*|what\s+does\s+(?:this|it)\s+(?:mean|say)"
-    r"|translate\s+(?:this|the\s+following)|interpret\s+(?:this|the\s+following))\b",
+    r"\b(?:decod(?:e|ed|ing)|encoded|deciphe\w*|decrypt\w*"
+    r"|what\s+does\s+(?:this|it)\s+(?:mean|say))\b",
     re.IGNORECASE,
 )
 
 
-_DECODE_CUES = ("decod", "encoded", "deciph", "decrypt", "mean", "say", "translate", "interpret")
+# "Translate" and "interpret" are everyday requests, not requests to decode: they are left out.
+_DECODE_CUES = ("decod", "encoded", "deciph", "decrypt", "mean", "say")
 
 
 def asks_to_decode(text: str) -> bool:

@@ -19,7 +19,7 @@ from wardgate.core.phase import InputKind
 from wardgate.detect.base import Detector, DetectorConfig, ScanContext, TextView
 from wardgate.detect.decode.codecs import iter_decoded
 from wardgate.detect.normalise import normalise
-from wardgate.detect.normalise.variants import reversed_reading, unleet
+from wardgate.detect.normalise.variants import reversed_reading, strong_leet, unleet
 from wardgate.detect.obfuscation import (
     asks_to_decode,
     decode_request_finding,
@@ -117,7 +117,7 @@ class Pipeline:
             len(norm.text) <= SHORT_TEXT
             and asks_to_decode(norm.text)
             and (
-                leet is not None
+                (leet is not None and strong_leet(norm.text))
                 or norm.report.zalgo_clusters
                 or norm.report.confusables_folded
                 or norm.report.hidden
@@ -135,6 +135,7 @@ class Pipeline:
                 )
         payloads = 0
         decoded_chars = 0
+        limited = False
         scanned = 0
         deadline = t0 + s.budget_ms / 1000.0
         while views:
@@ -157,10 +158,24 @@ class Pipeline:
             if depth == 0 and not view.chain:
                 sources.append((text, True))  # alphabets that NFKC would disturb
             for source, raw in sources:
-                for d in iter_decoded(source, raw=raw):
-                    if payloads >= s.decode.max_payloads:
-                        break
-                    if decoded_chars + len(d.text) > s.decode.max_decoded_chars:
+                # A decode request stands in for a codec's name only in short texts: in a long
+                # one, "mean" or "translate" says nothing about a token far away.
+                short_request = requested and len(view.text) <= SHORT_TEXT
+                for d in iter_decoded(source, raw=raw, requested=short_request):
+                    if (
+                        payloads >= s.decode.max_payloads
+                        or decoded_chars + len(d.text) > s.decode.max_decoded_chars
+                    ):
+                        if not limited:
+                            limited = True
+                            findings.append(
+                                self._error(
+                                    "pipeline.decode_limit",
+                                    f"more encoded payloads than the decoding limits allow "
+                                    f"({s.decode.max_payloads} payloads, "
+                                    f"{s.decode.max_decoded_chars} characters)",
+                                )
+                            )
                         break
                     payloads += 1
                     decoded_chars += len(d.text)

@@ -250,7 +250,10 @@ def _a85_hinted(s: str) -> str | None:
     except (ValueError, binascii.Error):
         return None
     text = _bytes_text(data, min_letters=2)
-    return text if text and text.isprintable() else None
+    if not text or not text.isprintable():
+        return None
+    # Short tokens decode to something printable by chance: demand mostly letters.
+    return text if sum(c.isalpha() or c == " " for c in text) >= 0.8 * len(text) else None
 
 
 # --- Morse, NATO, Braille ---------------------------------------------------------------------
@@ -517,13 +520,18 @@ CODECS: tuple[Codec, ...] = (
 )
 
 
+_REQUEST_HINTED = frozenset({"ascii85", "uuencode"})
+
+
 def iter_decoded(
-    text: str, *, raw: bool = False, max_candidate: int = MAX_CANDIDATE
+    text: str, *, raw: bool = False, requested: bool = False, max_candidate: int = MAX_CANDIDATE
 ) -> Iterator[Decoded]:
     """Yield every payload that some codec decodes out of ``text`` into readable text.
 
     With ``raw`` only the codecs that must see the original characters run (pass the original
-    text); without it the others run (pass the normalised text).
+    text); without it the others run (pass the normalised text). ``requested`` (the text asks for
+    something to be decoded) stands in for a codec's name as the hint of the strict-alphabet
+    codecs whose short tokens are otherwise too ambiguous to try (ASCII85, uuencode).
     """
     if raw and text.isascii():
         return  # the raw-alphabet codecs (Ecoji, Base2048) need non-ASCII characters
@@ -531,10 +539,12 @@ def iter_decoded(
     for codec in CODECS:
         if codec.raw != raw:
             continue
-        if codec.keywords and not any(k in lowered for k in codec.keywords):
-            continue
-        if codec.hint is not None and not codec.hint.search(text):
-            continue
+        by_request = requested and codec.name in _REQUEST_HINTED
+        if not by_request:
+            if codec.keywords and not any(k in lowered for k in codec.keywords):
+                continue
+            if codec.hint is not None and not codec.hint.search(text):
+                continue
         tried = 0
         for m in codec.pattern.finditer(text):
             cand = m.group(0)

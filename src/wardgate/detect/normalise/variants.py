@@ -19,6 +19,7 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _LEET_TOKEN = re.compile(
     r"(?<![\w@$!|])(?=[\w@$!|]{0,39}?[0-9@$!|][A-Za-z])[\w@$!|]{3,40}(?![\w@$!|])"
 )
+_LEET_RUN = re.compile(r"[01345789@$!|]+")
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 _HAS_LEET = re.compile(r"[0-9@$!|]")
 MIN_REVERSED_GAIN = 0.3
@@ -60,6 +61,18 @@ def unleet(text: str) -> str | None:
         return None
     parts.append(text[pos:])
     return "".join(parts)
+
+
+def strong_leet(text: str) -> bool:
+    """True when some token is unmistakably leetspeak: leet characters interleaved with letters in
+    two or more places ("K1k3", "h4x0r", "1gn0r3"), unlike model names and numeronyms ("gpt4o",
+    "mp3s", "k8s", "i18n", "a11y") where the digits form one group."""
+    for m in _LEET_TOKEN.finditer(text):
+        tok = m.group(0)
+        letters = sum(1 for c in tok if c.isascii() and c.isalpha())
+        if letters >= 2 and len(_LEET_RUN.findall(tok)) >= 2:
+            return True
+    return False
 
 
 def reversed_reading(text: str) -> str | None:
