@@ -35,8 +35,12 @@ format: $(BIN)/wardgate
 
 ## bench: detection quality and latency on ../shared/data/detection (see bench/README.md)
 bench: $(BIN)/wardgate
-	$(BIN)/python -m bench.eval_detection --via api --markdown docs/benchmarks-eval.md
-	$(BIN)/python -m bench.latency
+	mkdir -p bench/out
+	$(BIN)/python -m bench.eval_detection --via cli --config configs/signatures-only.yaml --loso --families --markdown bench/out/eval-signatures.md --save-scores bench/out/scores-signatures.jsonl
+	$(BIN)/python -m bench.eval_detection --via api --loso --markdown bench/out/eval-default.md
+	$(BIN)/python -m bench.latency --config configs/signatures-only.yaml --markdown bench/out/latency-signatures.md
+	$(BIN)/python -m bench.latency --markdown bench/out/latency.md
+	$(BIN)/python -m bench.report
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

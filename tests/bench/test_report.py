@@ -1,0 +1,60 @@
+import json
+
+from bench.report import build, corpus_latency, percent, table_rows
+
+SIG = """# r
+## Overall
+| metric | value |
+|---|---:|
+| recall | 50.0% |
+## Per source
+| source | n | attacks | benign | recall | FPR | AUC | p50 ms |
+|---|---:|---:|---:|---:|---:|---:|---:|
+| a | 10 | 0 | 10 | - | 0.5% | - | 0.1 |
+| b | 10 | 0 | 10 | - | 0.9% | - | 0.1 |
+| c | 10 | 10 | 0 | 80.0% | - | - | 0.1 |
+## Families (garak_probe_prompts)
+| family | n | recall | n instr. | recall instr. |
+|---|---:|---:|---:|---:|
+| obfuscation/encoding/InjectBase64 | 4 | 50.0% | 2 | 100.0% |
+| obfuscation/encoding/InjectROT13 | 4 | 50.0% | 2 | 85.0% |
+## Leave-one-source-out (threshold at <= 1.0% FPR on the others)
+| x |
+|---|
+"""
+LAT = """# l
+## Scanner.scan latency
+| chars | kind | iterations | p50 ms | p99 ms |
+|---|---:|---:|---:|---:|
+| 2,000 | prompt | 10 | 0.8 | 1.1 |
+| 100,000 | document | 10 | 40.0 | 45.0 |
+"""
+
+
+def test_table_helpers():
+    assert table_rows("| a | b |\n|---|---|\n| 1 | 2 |") == [["1", "2"]]
+    assert percent("12.5%") == 12.5
+    assert percent("-") is None
+
+
+def test_build_computes_the_acceptance_summary(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "eval-signatures.md").write_text(SIG)
+    (out / "eval-default.md").write_text(SIG)
+    (out / "latency-signatures.md").write_text(LAT)
+    (out / "latency.md").write_text(LAT)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "f.jsonl").write_text('{"text": "short"}\n{"text": "' + "x" * 3000 + '"}\n')
+    (out / "scores-signatures.jsonl").write_text(
+        json.dumps({"file": "f", "line": 1, "latency_ms": 0.2})
+        + "\n"
+        + json.dumps({"file": "f", "line": 2, "latency_ms": 9.0})
+        + "\n"
+    )
+    page = build(out, data)
+    assert "worst 0.9% (b)" in page
+    assert "1 of 2 families ≥ 90%; below: InjectROT13 85.0%" in page
+    assert "p50 0.200 ms" in page  # the 3,000-character row is excluded
+    assert corpus_latency(out / "scores-signatures.jsonl", data, 2000)[0] == 1
