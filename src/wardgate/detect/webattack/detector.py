@@ -18,7 +18,12 @@ from wardgate.core.finding import Finding
 from wardgate.core.phase import InputKind
 from wardgate.detect.base import DetectorConfig, ScanContext, TextView
 from wardgate.detect.registry import register
-from wardgate.detect.webattack.http import HttpInspector, HttpLimits, WebAttackHit
+from wardgate.detect.webattack.http import (
+    DEFAULT_SCAN_HEADERS,
+    HttpInspector,
+    HttpLimits,
+    WebAttackHit,
+)
 from wardgate.detect.webattack.values import DETECTOR_NAME, ValueScanner, choose_mode, to_finding
 
 
@@ -39,17 +44,7 @@ class WebAttackConfig(DetectorConfig):
     max_json_depth: int = Field(default=64, ge=1, le=10_000)
     max_json_values: int = Field(default=20_000, ge=1)
     max_decode_rounds: int = Field(default=3, ge=0, le=8)
-    scan_headers: tuple[str, ...] = (
-        "user-agent",
-        "referer",
-        "x-forwarded-for",
-        "cookie",
-        "forwarded",
-        "origin",
-        "x-real-ip",
-        "true-client-ip",
-        "via",
-    )
+    scan_headers: tuple[str, ...] = DEFAULT_SCAN_HEADERS
     scan_custom_x_headers: bool = True
 
 

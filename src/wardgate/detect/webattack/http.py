@@ -39,6 +39,20 @@ def _operator_key_hit(key: str) -> Hit:
     )
 
 
+# Request headers that carry client-controlled values worth scanning (Authorization never is).
+DEFAULT_SCAN_HEADERS: tuple[str, ...] = (
+    "user-agent",
+    "referer",
+    "x-forwarded-for",
+    "cookie",
+    "forwarded",
+    "origin",
+    "x-real-ip",
+    "true-client-ip",
+    "via",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class HttpLimits:
     """Bounds on the work one request may cause."""
@@ -49,19 +63,7 @@ class HttpLimits:
     max_json_values: int = 20_000
     max_decode_rounds: int = 3
     value_max_chars: int = 512
-    headers: frozenset[str] = frozenset(
-        {
-            "user-agent",
-            "referer",
-            "x-forwarded-for",
-            "cookie",
-            "forwarded",
-            "origin",
-            "x-real-ip",
-            "true-client-ip",
-            "via",
-        }
-    )
+    headers: frozenset[str] = frozenset(DEFAULT_SCAN_HEADERS)
     scan_custom_x_headers: bool = True
     sensitive_words: tuple[str, ...] = (
         "auth",
