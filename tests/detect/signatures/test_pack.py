@@ -111,3 +111,25 @@ def test_compiled_database_is_cached_on_disk(
     assert [h.rule for h in first.scan("zebra crossing")] == [0]
     files[0].write_bytes(b"corrupt" * 10)  # a damaged cache entry is recompiled, not trusted
     assert [h.rule for h in Matcher(pack).scan("zebra crossing")] == [0]
+
+
+def test_disk_cache_keeps_only_the_newest_packs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from wardgate.detect.signatures.matcher import CACHE_KEEP
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setenv("WARDGATE_CACHE_DIR", str(cache))
+    monkeypatch.delenv("WARDGATE_NO_DISK_CACHE", raising=False)
+    for i in range(6):  # older compiled packs from earlier rule versions
+        stale = cache / f"signatures-old{i}.hsdb"
+        stale.write_bytes(b"x")
+        os.utime(stale, (1_000_000 + i, 1_000_000 + i))
+    Matcher(load_pack([], extra_paths=[_write(tmp_path, GOOD_RULE)]))
+    left = sorted(p.name for p in cache.glob("signatures-*.hsdb"))
+    assert len(left) == CACHE_KEEP
+    assert "signatures-old5.hsdb" in left  # newest stale ones survive
+    assert "signatures-old0.hsdb" not in left

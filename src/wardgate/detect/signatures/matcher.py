@@ -150,6 +150,23 @@ def _store_cached(path: Path, db: hyperscan.Database) -> None:
         os.replace(tmp, path)
     except OSError:
         Path(tmp).unlink(missing_ok=True)
+        return
+    _prune_cache(path.parent, keep=path)
+
+
+CACHE_KEEP = 4
+
+
+def _prune_cache(directory: Path, keep: Path) -> None:
+    """Keep the newest few compiled packs (each tens of MB): old rule versions pile up otherwise."""
+    try:
+        entries = sorted(
+            directory.glob("signatures-*.hsdb"), key=lambda p: p.stat().st_mtime, reverse=True
+        )
+        for stale in [p for p in entries if p != keep][CACHE_KEEP - 1 :]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        return
 
 
 def _compile_fresh(pack: Pack) -> hyperscan.Database:
