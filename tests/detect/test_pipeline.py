@@ -159,3 +159,17 @@ def test_decoding_limits_are_reported():
     r = _pipeline(decode={"max_payloads": 5}).run(blobs)
     assert any(f.rule_id == "pipeline.decode_limit" for f in r.findings)
     assert sum(f.rule_id.startswith("obfuscation.encoded.") for f in r.findings) == 5
+
+
+def test_detectors_run_only_in_their_phases():
+    from wardgate.core import Phase
+
+    response_only = DetectorConfig(phases=frozenset({Phase.RESPONSE}))
+    pipeline = Pipeline([(KeywordDetector(), response_only)], PipelineSettings())
+    assert not any(f.rule_id == "kw" for f in pipeline.run("attack", InputKind.PROMPT).findings)
+    assert any(f.rule_id == "kw" for f in pipeline.run("attack", InputKind.OUTPUT).findings)
+    # An explicit phase overrides the default taken from the kind.
+    assert any(
+        f.rule_id == "kw"
+        for f in pipeline.run("attack", InputKind.DOCUMENT, phase=Phase.RESPONSE).findings
+    )

@@ -15,7 +15,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict
 
 from wardgate.core.finding import Finding, Span
-from wardgate.core.phase import InputKind
+from wardgate.core.phase import InputKind, Phase
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +154,9 @@ class DetectorConfig(BaseModel):
 
     enabled: bool = True
     budget_ms: float = 50.0
+    # The phases of an exchange this detector runs in (REQUEST for what goes to the model,
+    # RESPONSE for what comes back); LOG-phase analytics are not text detectors.
+    phases: frozenset[Phase] = frozenset({Phase.REQUEST, Phase.RESPONSE})
 
 
 @runtime_checkable

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 
 from wardgate.core.finding import Category, Finding, Severity, Span
-from wardgate.core.phase import InputKind
+from wardgate.core.phase import InputKind, Phase
 from wardgate.detect.base import Detector, DetectorConfig, ScanContext, TextView
 from wardgate.detect.decode.codecs import iter_decoded
 from wardgate.detect.normalise import normalise
@@ -92,10 +92,18 @@ class Pipeline:
         self.settings = settings or PipelineSettings()
 
     def run(
-        self, text: str, kind: InputKind = InputKind.PROMPT, context: ScanContext | None = None
+        self,
+        text: str,
+        kind: InputKind = InputKind.PROMPT,
+        context: ScanContext | None = None,
+        phase: Phase | None = None,
     ) -> PipelineResult:
+        """Scan ``text``; ``phase`` defaults to RESPONSE for model output, else REQUEST."""
         t0 = time.perf_counter()
         context = context or ScanContext()
+        if phase is None:
+            phase = Phase.RESPONSE if kind is InputKind.OUTPUT else Phase.REQUEST
+        active = [(d, c) for d, c in self.detectors if phase in c.phases]
         s = self.settings
         findings: list[Finding] = []
         if len(text) > s.max_scan_chars:
@@ -146,7 +154,7 @@ class Pipeline:
                 )
                 break
             scanned += 1
-            findings.extend(self._inspect(view, context))
+            findings.extend(self._inspect(active, view, context))
             if depth >= s.decode.max_depth:
                 if depth and any(True for _ in iter_decoded(view.text)):
                     findings.append(_depth_finding(view))
@@ -191,9 +199,14 @@ class Pipeline:
         elapsed = (time.perf_counter() - t0) * 1000.0
         return PipelineResult(tuple(findings), score, score >= s.threshold, scanned, elapsed)
 
-    def _inspect(self, view: TextView, context: ScanContext) -> list[Finding]:
+    def _inspect(
+        self,
+        detectors: Sequence[tuple[Detector, DetectorConfig]],
+        view: TextView,
+        context: ScanContext,
+    ) -> list[Finding]:
         out: list[Finding] = []
-        for detector, config in self.detectors:
+        for detector, config in detectors:
             if view.kind not in detector.kinds:
                 continue
             start = time.perf_counter()

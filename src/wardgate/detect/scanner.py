@@ -10,7 +10,7 @@ import yaml
 from pydantic import ConfigDict, Field, ValidationError
 
 from wardgate.core.finding import Finding
-from wardgate.core.phase import InputKind
+from wardgate.core.phase import InputKind, Phase
 from wardgate.detect import registry
 from wardgate.detect.base import ScanContext
 from wardgate.detect.pipeline import Pipeline, PipelineSettings
@@ -99,9 +99,12 @@ class Scanner:
         text: str,
         kind: InputKind | str = InputKind.PROMPT,
         context: ScanContext | None = None,
+        phase: Phase | str | None = None,
     ) -> ScanResult:
+        """Scan one text. ``phase`` (REQUEST or RESPONSE) selects the detectors configured for
+        it; by default model output is a RESPONSE and everything else a REQUEST."""
         kind = InputKind(kind)
-        result = self.pipeline.run(text, kind, context)
+        result = self.pipeline.run(text, kind, context, None if phase is None else Phase(phase))
         categories = [
             c.value
             for c in dict.fromkeys(
