@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-
-# bench/ is a top-level package beside src/, not installed: make the checkout importable.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from bench.corpus import (  # noqa: E402
+from bench.corpus import (
     DATA_ENV,
     DEFAULT_DATA,
     CorpusRow,

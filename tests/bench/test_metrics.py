@@ -5,17 +5,9 @@ from __future__ import annotations
 import itertools
 import math
 import random
-import sys
-from pathlib import Path
 
 import pytest
-
-# bench/ is a top-level package beside src/, not installed: make the checkout importable.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from bench.metrics import (  # noqa: E402
+from bench.metrics import (
     Confusion,
     balanced_accuracy,
     confusion,

@@ -68,6 +68,15 @@ class Prefilter:
         self._first.scan(_utf8(text), on_match)
         return found
 
+    def regions(self, text: str, reach: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
+        """Per pattern id, where its exact regex must run: the windows around candidates, or the
+        whole text (for the patterns present) when there are too many candidates to window."""
+        windows = self.windows(text, reach)
+        if windows is None:
+            whole = [(0, len(text))]
+            windows = dict.fromkeys(self.present(text), whole)
+        return windows
+
     def windows(self, text: str, reach: Sequence[int]) -> dict[int, list[tuple[int, int]]] | None:
         """Per pattern id, the merged character windows ``[end - reach, end + reach)`` around
         each match end; None when there are too many candidates to be worth windowing."""

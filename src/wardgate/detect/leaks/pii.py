@@ -241,11 +241,7 @@ class PiiDetector:
             return []
         text = view.text
         hits: list[_Hit] = []
-        windows = self._prefilter.windows(text, self._reach)
-        if windows is None:  # too many candidates to window: whole text for the rules present
-            whole = [(0, len(text))]
-            windows = dict.fromkeys(self._prefilter.present(text), whole)
-        for index, spans in sorted(windows.items()):
+        for index, spans in sorted(self._prefilter.regions(text, self._reach).items()):
             hits.extend(self._matches(self._rules[index], text, spans))
         return [self._finding(h, text) for h in _resolve(hits)]
 
