@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run check test lint typecheck format bench clean
+.PHONY: run check test lint typecheck format bench train clean
 
 $(BIN)/wardgate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,8 @@ run: $(BIN)/wardgate
 check: lint typecheck test
 
 lint: $(BIN)/wardgate
-	$(BIN)/ruff format --check src tests bench
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench training
+	$(BIN)/ruff check src tests bench training
 
 typecheck: $(BIN)/wardgate
 	$(BIN)/mypy
@@ -30,17 +30,27 @@ test: $(BIN)/wardgate
 	$(BIN)/pytest
 
 format: $(BIN)/wardgate
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench training
+	$(BIN)/ruff check --fix src tests bench training
 
 ## bench: detection quality and latency on ../shared/data/detection (see bench/README.md)
 bench: $(BIN)/wardgate
 	mkdir -p bench/out
 	$(BIN)/python -m bench.eval_detection --via cli --config configs/signatures-only.yaml --loso --families --markdown bench/out/eval-signatures.md --save-scores bench/out/scores-signatures.jsonl
-	$(BIN)/python -m bench.eval_detection --via api --loso --markdown bench/out/eval-default.md
+	$(BIN)/python -m bench.eval_detection --via api --loso --group-folds 4 --train-hook training.hooks:fold_config --fold-threshold engine --families --markdown bench/out/eval-default.md
 	$(BIN)/python -m bench.latency --config configs/signatures-only.yaml --markdown bench/out/latency-signatures.md
-	$(BIN)/python -m bench.latency --markdown bench/out/latency.md
+	$(BIN)/python -m bench.latency --corpus 2000 --markdown bench/out/latency.md
+	$(BIN)/python -m bench.latency --config configs/accurate.yaml --corpus 2000 --markdown bench/out/latency-accurate.md
+	$(BIN)/python -m bench.robustness --config configs/signatures-only.yaml --markdown bench/out/robustness-signatures.md
+	$(BIN)/python -m bench.robustness --markdown bench/out/robustness.md
+	$(BIN)/python -m bench.install_size --markdown bench/out/install.md
 	$(BIN)/python -m bench.report
+
+## train: install the training extra (CPU PyTorch) and rebuild the shipped classifier
+## (grouped folds, calibration, final model; about an hour on 2 cores, see training/README.md)
+train: $(BIN)/wardgate
+	$(BIN)/pip install --quiet -e '.[dev,train]'
+	$(BIN)/python -m training.train
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -192,3 +192,29 @@ def sample_rows(rows: Sequence[CorpusRow], n: int, seed: int) -> list[CorpusRow]
         return list(rows)
     chosen = sorted(random.Random(seed).sample(range(len(rows)), n))
     return [rows[i] for i in chosen]
+
+
+# --- grouped folds -----------------------------------------------------------------------------
+
+
+def assign_folds(rows: Iterable[CorpusRow], k: int) -> list[tuple[str, ...]]:
+    """Partition the source groups into ``k`` folds of similar size (largest groups first, each
+    to the currently smallest fold; ties by name), so that every group is held out exactly once.
+
+    ``k`` at least the number of groups is plain leave-one-source-out. Deterministic: training
+    and the benchmark agree on the folds without passing them around.
+    """
+    sizes: dict[str, int] = {}
+    for row in rows:
+        sizes[row.group] = sizes.get(row.group, 0) + 1
+    if k < 1:
+        raise ValueError(f"need at least one fold, got {k}")
+    if k >= len(sizes):
+        return [(g,) for g in sorted(sizes)]
+    folds: list[list[str]] = [[] for _ in range(k)]
+    totals = [0] * k
+    for group in sorted(sizes, key=lambda g: (-sizes[g], g)):
+        i = min(range(k), key=lambda j: (totals[j], j))
+        folds[i].append(group)
+        totals[i] += sizes[group]
+    return [tuple(sorted(f)) for f in folds]

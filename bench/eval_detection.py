@@ -30,6 +30,7 @@ from tqdm import tqdm
 from bench.corpus import (
     Corpus,
     CorpusRow,
+    assign_folds,
     limit_per_file,
     load_corpus,
     resolve_data_dir,
@@ -305,11 +306,12 @@ def _mean(values: Sequence[float]) -> float:
 class FoldInfo:
     """What a ``--train-hook`` is told about its fold.
 
-    ``held_out`` is the source group it must not see; ``workdir`` is an empty directory, deleted
-    after the fold, for the model and config the hook writes; ``seed`` is the run's ``--seed``.
+    ``held_out`` are the source groups it must not see (one with plain leave-one-source-out,
+    several with ``--group-folds``); ``workdir`` is an empty directory, deleted after the fold, for
+    the model and config the hook writes; ``seed`` is the run's ``--seed``.
     """
 
-    held_out: str
+    held_out: tuple[str, ...]
     workdir: Path
     seed: int
 
@@ -429,22 +431,26 @@ def run_loso(
     args: argparse.Namespace,
     backend: Backend,
 ) -> list[FoldResult]:
-    """Without a hook every fold reuses one scan; with one, each fold trains and re-scans."""
+    """Without a hook every fold reuses one scan; with one, each fold trains once without its
+    held-out groups (one group each, or ``--group-folds`` balanced folds) and re-scans."""
     groups = sorted({r.group for r in rows})
     engine = args.fold_threshold == "engine"
     if not args.train_hook:
         return [fold_result(g, items, args.target_fpr, engine) for g in groups]
     hook = load_hook(args.train_hook)
-    folds = []
-    for group in tqdm(groups, desc="folds", unit="fold", file=sys.stderr, disable=args.quiet):
-        train = [r for r in rows if r.group != group]
+    plan = assign_folds(rows, args.group_folds or len(groups))
+    results: dict[str, FoldResult] = {}
+    for held in tqdm(plan, desc="folds", unit="fold", file=sys.stderr, disable=args.quiet):
+        train = [r for r in rows if r.group not in held]
         with tempfile.TemporaryDirectory(prefix="wardgate-fold-") as tmp:
-            config = os.fspath(hook(train, FoldInfo(group, Path(tmp), args.seed)))
-            needed = _rows_needed(rows, group, engine)
+            config = os.fspath(hook(train, FoldInfo(held, Path(tmp), args.seed)))
+            wanted = {id(r) for g in held for r in _rows_needed(rows, g, engine)}
+            needed = [r for r in rows if id(r) in wanted]
             scored = backend(needed, config, args.kind, not args.quiet)
         fold_items, _ = join(needed, scored, None)
-        folds.append(fold_result(group, fold_items, args.target_fpr, engine))
-    return folds
+        for g in held:
+            results[g] = fold_result(g, fold_items, args.target_fpr, engine)
+    return [results[g] for g in groups]
 
 
 def _rows_needed(rows: Sequence[CorpusRow], held_out: str, engine: bool) -> list[CorpusRow]:
@@ -570,6 +576,13 @@ def _parser() -> argparse.ArgumentParser:
         "--train-hook",
         metavar="MODULE:FUNCTION",
         help="LOSO: build a config from each fold's training rows (see README)",
+    )
+    p.add_argument(
+        "--group-folds",
+        type=int,
+        metavar="K",
+        help="with --train-hook: train K times, each without a balanced fold of source groups "
+        "(every group is still scored by a model that never saw it); default: one per group",
     )
     p.add_argument(
         "--families", action="store_true", help=f"per-family report for {FAMILIES_FILE}.jsonl"

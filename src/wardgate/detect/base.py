@@ -174,4 +174,19 @@ class Detector(Protocol):
     def inspect(self, view: TextView, context: ScanContext) -> Sequence[Finding]: ...
 
 
+class LateDetector(Detector, Protocol):
+    """A detector that runs after all the others, knowing their combined score (``prior``), so
+    that an expensive model can leave clear cases to the cheap stages (a cascade)."""
+
+    late: ClassVar[bool]
+
+    def inspect_after(
+        self, view: TextView, context: ScanContext, prior: float
+    ) -> Sequence[Finding]: ...
+
+
+def is_late(detector: Detector) -> bool:
+    return bool(getattr(detector, "late", False))
+
+
 ALL_KINDS: frozenset[InputKind] = frozenset(InputKind)

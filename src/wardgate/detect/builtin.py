@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import wardgate.detect.classifier.detector
 import wardgate.detect.leaks.pii
 import wardgate.detect.leaks.secrets
 import wardgate.detect.leaks.system_prompt

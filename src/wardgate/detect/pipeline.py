@@ -11,12 +11,20 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from wardgate.core.finding import Category, Finding, Severity, Span
 from wardgate.core.phase import InputKind, Phase
-from wardgate.detect.base import Detector, DetectorConfig, ScanContext, TextView
+from wardgate.detect.base import (
+    Detector,
+    DetectorConfig,
+    LateDetector,
+    ScanContext,
+    TextView,
+    is_late,
+)
 from wardgate.detect.decode.codecs import iter_decoded
 from wardgate.detect.normalise import normalise
 from wardgate.detect.normalise.variants import reversed_reading, strong_leet, unleet
@@ -103,7 +111,10 @@ class Pipeline:
         context = context or ScanContext()
         if phase is None:
             phase = Phase.RESPONSE if kind is InputKind.OUTPUT else Phase.REQUEST
-        active = [(d, c) for d, c in self.detectors if phase in c.phases]
+        phased = [(d, c) for d, c in self.detectors if phase in c.phases]
+        active = [(d, c) for d, c in phased if not is_late(d)]
+        late = [(d, c) for d, c in phased if is_late(d)]
+        judged: list[TextView] = []  # views the late stage reads: not the lossy readings
         s = self.settings
         findings: list[Finding] = []
         if len(text) > s.max_scan_chars:
@@ -155,6 +166,8 @@ class Pipeline:
                 break
             scanned += 1
             findings.extend(self._inspect(active, view, context))
+            if late and not (view.chain and view.chain[-1] in _READINGS):
+                judged.append(view)
             if depth >= s.decode.max_depth:
                 if depth and any(True for _ in iter_decoded(view.text)):
                     findings.append(_depth_finding(view))
@@ -195,6 +208,10 @@ class Pipeline:
                         ).with_origin(origin, chain[:-1])
                     )
                     views.append((TextView(d.text, kind, chain, origin=origin), depth + 1))
+        if late:
+            prior = combine(findings, fail_closed=s.fail_closed)
+            for view in judged:
+                findings.extend(self._inspect(late, view, context, prior))
         score = combine(findings, fail_closed=s.fail_closed)
         elapsed = (time.perf_counter() - t0) * 1000.0
         return PipelineResult(tuple(findings), score, score >= s.threshold, scanned, elapsed)
@@ -204,14 +221,20 @@ class Pipeline:
         detectors: Sequence[tuple[Detector, DetectorConfig]],
         view: TextView,
         context: ScanContext,
+        prior: float | None = None,
     ) -> list[Finding]:
+        """Run ``detectors`` on one view; late detectors (``prior`` given) also learn the earlier
+        stages' combined score."""
         out: list[Finding] = []
         for detector, config in detectors:
             if view.kind not in detector.kinds:
                 continue
             start = time.perf_counter()
             try:
-                found = detector.inspect(view, context)
+                if prior is None:
+                    found = detector.inspect(view, context)
+                else:
+                    found = cast(LateDetector, detector).inspect_after(view, context, prior)
             except Exception as exc:
                 out.append(
                     self._error(
