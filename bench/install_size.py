@@ -74,6 +74,7 @@ def measure(workdir: Path) -> tuple[list[tuple[str, str, int]], int, bool]:
             "system prompt'); bad=[m for m in sys.modules if m.split('.')[0] in "
             "('torch','transformers','sklearn')]; print(bad); sys.exit(1 if bad else 0)",
         ],
+        check=False,
         capture_output=True,
         text=True,
     )

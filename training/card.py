@@ -67,10 +67,13 @@ def render(
         "  its source).",
         f"- Default threshold: {meta.threshold:.4f}, the lowest at which every held-out benign",
         "  source with >= 200 rows had <= 1% false positives out of fold.",
-        f"- Lexical gate (cascade mode): windows whose hashed character n-gram logit is below "
-        f"{meta.gate_logit if meta.gate_logit is not None else float('nan'):.3f} skip the",
-        "  transformer; set so that at most 1% of the attacks the transformer caught out of fold",
-        "  would have been skipped.",
+        (
+            f"- Lexical gate (cascade mode): windows whose hashed character n-gram logit is below "
+            f"{meta.gate_logit:.3f} skip the transformer; set so that at most 1% of the attacks "
+            "the transformer caught out of fold would have been skipped."
+            if meta.gate_logit is not None
+            else "- Lexical gate: none; in cascade mode every window reaches the transformer."
+        ),
         "",
         "Files: " + ", ".join(f"`{n}` ({sizes[n] / 1e6:.1f} MB)" for n in sorted(sizes)) + ".",
     ]

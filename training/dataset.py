@@ -81,6 +81,8 @@ def to_windows(
 ) -> list[TrainWindow]:
     """The windows each text contributes (see the module docstring)."""
     rng = random.Random(seed)
+    tokenizer.no_truncation()  # the shipped tokenizer.json truncates and pads to 128 tokens
+    tokenizer.no_padding()
     encs = tokenizer.encode_batch([t.text for t in texts], add_special_tokens=False)
     out: list[TrainWindow] = []
     for t, enc in zip(texts, encs, strict=True):

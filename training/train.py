@@ -36,6 +36,7 @@ from training import card
 from training.augment import augment
 from training.dataset import TrainText, from_corpus, from_examples, to_windows
 from training.lexical import train_lexical
+from training.personas import appended_injections, benign_personas
 from wardgate.detect.classifier.bundle import (
     PACKAGED,
     BundleMetadata,
@@ -89,7 +90,10 @@ class Scored:
 def build_texts(rows: Sequence[CorpusRow], s: Settings, seed: int) -> list[TrainText]:
     texts = from_corpus(rows, cap=s.cap, seed=seed)
     payloads = [t.text for t in texts if t.cls is not AttackClass.BENIGN and len(t.text) < 600]
-    texts += from_examples(augment(random.Random(seed), payloads, scale=s.augment_scale))
+    rng = random.Random(seed)
+    texts += from_examples(augment(rng, payloads, scale=s.augment_scale))
+    extra = round(400 * s.augment_scale)
+    texts += from_examples(benign_personas(rng, extra) + appended_injections(rng, extra // 2))
     return texts
 
 
@@ -438,7 +442,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(PACKAGED), help="where the shipped bundle is written")
     p.add_argument("--work", default=str(WORK), help="fold bundles and out-of-fold scores")
     p.add_argument("--folds", type=int, default=4, help="grouped folds (>= #sources: plain LOSO)")
-    p.add_argument("--cap", type=int, default=700, help="rows per (source group, label)")
+    p.add_argument("--cap", type=int, default=600, help="rows per (source group, label)")
     p.add_argument("--epochs", type=float, default=1.0)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=6e-5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,15 @@ from bench.corpus import (
     DATA_ENV,
     DEFAULT_DATA,
     CorpusRow,
+    assign_folds,
     limit_per_file,
     load_corpus,
     resolve_data_dir,
     sample_rows,
     source_group,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 @pytest.mark.parametrize(
@@ -156,3 +160,68 @@ def test_sample_is_seeded_sized_and_in_corpus_order() -> None:
     assert len(first) == 10
     assert [r.line for r in first] == sorted(r.line for r in first)
     assert sample_rows(rows, 500, seed=0) == rows
+
+
+# --- grouped folds -------------------------------------------------------------------------------
+
+
+def _grouped(sizes: dict[str, int]) -> list[CorpusRow]:
+    return [
+        CorpusRow(f"{source} text {i}", i % 2, "", source, "f", i)
+        for source, n in sizes.items()
+        for i in range(n)
+    ]
+
+
+def _fold_sizes(folds: list[tuple[str, ...]], sizes: dict[str, int]) -> list[int]:
+    return [sum(sizes[g] for g in fold) for fold in folds]
+
+
+@given(
+    sizes=st.dictionaries(
+        st.text("abcdefgh", min_size=1, max_size=4), st.integers(1, 40), min_size=1, max_size=12
+    ),
+    k=st.integers(1, 15),
+)
+def test_folds_partition_the_groups_and_stay_balanced(sizes: dict[str, int], k: int) -> None:
+    folds = assign_folds(_grouped(sizes), k)
+    held = [g for fold in folds for g in fold]
+    assert sorted(held) == sorted(sizes)  # every group in exactly one fold
+    assert len(folds) == min(k, len(sizes))
+    assert all(fold and list(fold) == sorted(fold) for fold in folds)
+    totals = _fold_sizes(folds, sizes)
+    assert max(totals) - min(totals) <= max(sizes.values())
+
+
+@pytest.mark.parametrize("k", [4, 5, 50])
+def test_enough_folds_is_plain_leave_one_source_out(k: int) -> None:
+    rows = _grouped({"delta": 3, "alpha": 9, "charlie": 1, "bravo": 4})
+    assert assign_folds(rows, k) == [("alpha",), ("bravo",), ("charlie",), ("delta",)]
+
+
+def test_largest_groups_go_first_to_the_smallest_fold() -> None:
+    sizes = {"a": 10, "b": 8, "c": 6, "d": 5, "e": 2}
+    # totals after each step: a [10, 0], b [10, 8], c [10, 14], d [15, 14], e [15, 16]
+    assert assign_folds(_grouped(sizes), 2) == [("a", "d"), ("b", "c", "e")]
+
+
+def test_folds_follow_source_groups_not_raw_sources() -> None:
+    rows = _grouped({"set:train": 5, "set:test": 5, "other": 3, "third:v1.2": 2})
+    folds = assign_folds(rows, 2)
+    assert sorted(g for fold in folds for g in fold) == ["other", "set", "third"]
+    assert ("set",) in folds
+
+
+def test_folds_are_deterministic_whatever_the_row_order() -> None:
+    rows = _grouped({"north": 7, "south": 7, "east": 3, "west": 3, "centre": 1})
+    first = assign_folds(rows, 3)
+    shuffled = list(rows)
+    random.Random(2).shuffle(shuffled)
+    assert assign_folds(shuffled, 3) == first
+    assert assign_folds(iter(rows), 3) == first
+
+
+@pytest.mark.parametrize("k", [0, -1, -10])
+def test_fewer_than_one_fold_is_an_error(k: int) -> None:
+    with pytest.raises(ValueError, match="at least one fold"):
+        assign_folds(_grouped({"a": 1}), k)

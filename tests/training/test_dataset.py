@@ -7,11 +7,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from bench.corpus import CorpusRow
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tokenizers import Tokenizer
-
-from bench.corpus import CorpusRow
 from training.dataset import (
     BENIGN_WINDOWS_PER_TEXT,
     EXCLUDED_GROUPS,
@@ -19,6 +18,7 @@ from training.dataset import (
     from_corpus,
     to_windows,
 )
+
 from wardgate.detect.classifier.labels import AttackClass, class_of
 from wardgate.detect.classifier.windows import CLS_ID, SEP_ID, cut
 
@@ -131,12 +131,8 @@ def _long_text(sentences: int, start: int = 0) -> str:
     return " ".join(FILLER[(start + i) % len(FILLER)] for i in range(sentences))
 
 
-def _windows(
-    tokenizer: Tokenizer, texts: list[TrainText], seed: int = 0
-) -> list[tuple[int, ...]]:
-    return [
-        w.ids for w in to_windows(texts, tokenizer, window=WINDOW, stride=STRIDE, seed=seed)
-    ]
+def _windows(tokenizer: Tokenizer, texts: list[TrainText], seed: int = 0) -> list[tuple[int, ...]]:
+    return [w.ids for w in to_windows(texts, tokenizer, window=WINDOW, stride=STRIDE, seed=seed)]
 
 
 def _all_windows(tokenizer: Tokenizer, text: str) -> list[tuple[int, ...]]:
@@ -177,7 +173,9 @@ def test_long_benign_text_gives_at_most_the_benign_quota(
 def test_benign_window_choice_is_seeded(tokenizer: Tokenizer) -> None:
     texts = [TrainText(_long_text(40, start=k), AttackClass.BENIGN, "docs") for k in range(3)]
     assert _windows(tokenizer, texts, seed=5) == _windows(tokenizer, texts, seed=5)
-    assert any(_windows(tokenizer, texts, seed=s) != _windows(tokenizer, texts, seed=5) for s in (6, 7, 8))
+    assert any(
+        _windows(tokenizer, texts, seed=s) != _windows(tokenizer, texts, seed=5) for s in (6, 7, 8)
+    )
 
 
 @pytest.mark.parametrize("before", [0, 5, 13, 30])
@@ -240,7 +238,9 @@ def test_long_corpus_attack_gives_first_and_last_windows(
     text = _long_text(25)
     everything = _all_windows(tokenizer, text)
     assert len(everything) > 2
-    wins = to_windows([TrainText(text, cls, "corpus")], tokenizer, window=WINDOW, stride=STRIDE, seed=0)
+    wins = to_windows(
+        [TrainText(text, cls, "corpus")], tokenizer, window=WINDOW, stride=STRIDE, seed=0
+    )
     assert [w.ids for w in wins] == [everything[0], everything[-1]]
     assert all((w.cls, w.group) == (cls, "corpus") for w in wins)
 

@@ -1,26 +1,21 @@
 """The recipe's fitted figures on synthetic out-of-fold scores: Platt calibration, the default
-threshold, the lexical gate, per-source figures, and the fold fingerprint.
-
-``training.train`` imports ``training.finetune``, which imports PyTorch at module load, so this
-module needs the ``train`` extra.
-"""
+threshold, the lexical gate, per-source and reliability figures, and the fold fingerprint.
+PyTorch is only imported when a model is trained, so none of this needs it."""
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import random
 
 import numpy as np
 import pytest
+from bench.corpus import CorpusRow
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-pytest.importorskip("torch")
-
-from bench.corpus import CorpusRow  # noqa: E402
-from training import train  # noqa: E402
-from training.train import (  # noqa: E402
+from training.train import (
+    Judged,
     Scored,
     Settings,
     calibrated,
@@ -29,9 +24,12 @@ from training.train import (  # noqa: E402
     fit_reading,
     fit_threshold,
     per_source,
+    reliability,
 )
-from wardgate.detect.classifier.bundle import Calibration  # noqa: E402
-from wardgate.detect.classifier.labels import AttackClass  # noqa: E402
+
+from training import train
+from wardgate.detect.classifier.bundle import Calibration
+from wardgate.detect.classifier.labels import AttackClass
 
 IDENTITY = Calibration(a=1.0, b=0.0)
 
@@ -56,7 +54,9 @@ def test_calibration_recovers_a_known_logistic_model(a: float, b: float) -> None
     rng = np.random.default_rng(11)
     x = rng.normal(0.0, 1.5, size=20_000)
     y = rng.random(x.size) < 1.0 / (1.0 + np.exp(-(a * x + b)))
-    c = fit_calibration([_scored("g", int(label), float(raw)) for raw, label in zip(x, y)])
+    c = fit_calibration(
+        [_scored("g", int(label), float(raw)) for raw, label in zip(x, y, strict=True)]
+    )
     assert c.a == pytest.approx(a, abs=0.12 * max(1.0, a))
     assert c.b == pytest.approx(b, abs=0.1)
 
@@ -65,9 +65,11 @@ def test_calibration_is_monotone_on_fitted_constants() -> None:
     rng = np.random.default_rng(3)
     x = rng.normal(size=4000)
     y = rng.random(x.size) < 1.0 / (1.0 + np.exp(-(2 * x - 1)))
-    c = fit_calibration([_scored("g", int(label), float(raw)) for raw, label in zip(x, y)])
+    c = fit_calibration(
+        [_scored("g", int(label), float(raw)) for raw, label in zip(x, y, strict=True)]
+    )
     grid = [calibrated(c, v) for v in np.linspace(-20, 20, 401)]
-    assert all(lo <= hi for lo, hi in zip(grid, grid[1:]))
+    assert all(lo <= hi for lo, hi in itertools.pairwise(grid))
     assert grid[0] < 0.01 < 0.99 < grid[-1]
 
 
@@ -80,7 +82,7 @@ def test_calibrated_is_a_monotone_probability(a: float, b: float, raws: list[flo
     c = Calibration(a=a, b=b)
     probs = [calibrated(c, r) for r in sorted(raws)]
     assert all(0.0 < p <= 1.0 for p in probs)  # clamped: no overflow, never 0
-    assert all(lo <= hi for lo, hi in zip(probs, probs[1:]))
+    assert all(lo <= hi for lo, hi in itertools.pairwise(probs))
 
 
 def test_calibrated_is_platt_sigmoid() -> None:
@@ -120,7 +122,9 @@ def test_threshold_keeps_every_large_benign_group_under_one_percent() -> None:
 def test_small_benign_groups_and_attacks_do_not_move_the_threshold() -> None:
     rng = random.Random(9)
     base = _benign_group(rng, "big", 400, -1.0)
-    noisy_small = [_scored("small", 0, _logit(0.97)) for _ in range(train.MIN_BENIGN_FOR_THRESHOLD - 1)]
+    noisy_small = [
+        _scored("small", 0, _logit(0.97)) for _ in range(train.MIN_BENIGN_FOR_THRESHOLD - 1)
+    ]
     attacks = [_scored("big", 1, 9.0) for _ in range(100)]
     t = fit_threshold(base, IDENTITY)
     assert fit_threshold([*base, *noisy_small, *attacks], IDENTITY) == t
@@ -152,9 +156,7 @@ def test_threshold_never_goes_below_one_half(scored: list[Scored]) -> None:
 )
 def test_threshold_property(sizes: list[int], shifts: list[float], seed: int) -> None:
     rng = random.Random(seed)
-    groups = {
-        f"g{i}": _benign_group(rng, f"g{i}", n, shifts[i]) for i, n in enumerate(sizes)
-    }
+    groups = {f"g{i}": _benign_group(rng, f"g{i}", n, shifts[i]) for i, n in enumerate(sizes)}
     t = fit_threshold([s for g in groups.values() for s in g], IDENTITY)
     assert 0.5 <= t <= 0.999
     for part in groups.values():
@@ -203,35 +205,86 @@ def test_fit_reading_chains_the_three_fits() -> None:
     assert gate == fit_gate(scored, c, t)
 
 
-# --- per-source figures ------------------------------------------------------------------------
+# --- per-source and reliability figures ------------------------------------------------------
+
+
+def _judged(group: str, label: int, probability: float, threshold: float = 0.5) -> Judged:
+    return Judged(_scored(group, label, 0.0), probability, threshold)
+
+
+@pytest.mark.parametrize(
+    ("probability", "threshold", "flagged"),
+    [(0.5, 0.5, True), (0.4999, 0.5, False), (0.9, 0.95, False), (1.0, 0.999, True)],
+)
+def test_judged_flags_at_or_above_its_own_threshold(
+    probability: float, threshold: float, flagged: bool
+) -> None:
+    assert _judged("g", 1, probability, threshold).flagged is flagged
 
 
 def test_per_source_counts_recall_and_fpr() -> None:
-    hit, miss, edge = 2.0, -2.0, 0.0  # p = 0.88, 0.12, exactly 0.5
-    scored = [
-        _scored("gamma", 0, miss),
-        _scored("alpha", 1, hit),
-        _scored("alpha", 1, edge),  # p == threshold counts as flagged
-        _scored("alpha", 1, miss),
-        _scored("alpha", 1, miss),
-        _scored("alpha", 0, hit),
-        _scored("alpha", 0, miss),
-        _scored("beta", 1, hit),
-        _scored("beta", 1, hit),
-        _scored("gamma", 0, miss),
+    judged = [
+        _judged("gamma", 0, 0.1),
+        _judged("alpha", 1, 0.9),
+        _judged("alpha", 1, 0.5),  # p == threshold counts as flagged
+        _judged("alpha", 1, 0.2),
+        _judged("alpha", 1, 0.8, threshold=0.85),  # each row keeps its fold's threshold
+        _judged("alpha", 0, 0.7),
+        _judged("alpha", 0, 0.7, threshold=0.75),
+        _judged("beta", 1, 0.9),
+        _judged("beta", 1, 0.95),
+        _judged("gamma", 0, 0.3),
     ]
-    assert per_source(scored, IDENTITY, 0.5) == [
+    assert per_source(judged) == [
         {"source": "alpha", "attacks": 4, "benign": 2, "recall": 0.5, "fpr": 0.5},
         {"source": "beta", "attacks": 2, "benign": 0, "recall": 1.0, "fpr": None},
         {"source": "gamma", "attacks": 0, "benign": 2, "recall": None, "fpr": 0.0},
     ]
+    assert per_source([]) == []
 
 
-def test_per_source_uses_the_calibration() -> None:
-    scored = [_scored("g", 1, 1.0), _scored("g", 0, -1.0)]
-    flipped = Calibration(a=-1.0, b=0.0)
-    (row,) = per_source(scored, flipped, 0.5)
-    assert (row["recall"], row["fpr"]) == (0.0, 1.0)
+def test_reliability_bands() -> None:
+    judged = [
+        _judged("g", 0, 0.0),
+        _judged("g", 0, 0.05),
+        _judged("g", 1, 0.15),
+        _judged("g", 0, 0.19),
+        _judged("g", 1, 0.2),  # a band's upper edge belongs to the next band
+        _judged("g", 1, 0.95),
+        _judged("g", 1, 1.0),  # the top band is closed
+    ]
+    bands = reliability(judged)
+    assert [b["band"] for b in bands] == [f"{k / 10:.1f}-{(k + 1) / 10:.1f}" for k in range(10)]
+    assert [b["rows"] for b in bands] == [2, 2, 1, 0, 0, 0, 0, 0, 0, 2]
+    assert sum(int(str(b["rows"])) for b in bands) == len(judged)
+    assert bands[0]["mean_predicted"] == pytest.approx(0.025)
+    assert bands[0]["observed_attack_rate"] == 0.0
+    assert bands[1]["mean_predicted"] == pytest.approx(0.17)
+    assert bands[1]["observed_attack_rate"] == 0.5
+    assert bands[2]["observed_attack_rate"] == 1.0
+    assert bands[3]["mean_predicted"] is None
+    assert bands[3]["observed_attack_rate"] is None
+    assert bands[9]["mean_predicted"] == pytest.approx(0.975)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    probs=st.lists(st.floats(0.0, 1.0), max_size=60),
+    bins=st.integers(1, 12),
+    labels=st.randoms(use_true_random=False),
+)
+def test_reliability_counts_every_row_once(
+    probs: list[float], bins: int, labels: random.Random
+) -> None:
+    judged = [_judged("g", labels.randint(0, 1), p) for p in probs]
+    bands = reliability(judged, bins=bins)
+    assert len(bands) == bins
+    assert sum(int(str(b["rows"])) for b in bands) == len(judged)
+    for b in bands:
+        if b["rows"]:
+            lo, hi = (float(x) for x in str(b["band"]).split("-"))
+            assert lo - 0.05 <= float(str(b["mean_predicted"])) <= hi + 0.05
+            assert 0.0 <= float(str(b["observed_attack_rate"])) <= 1.0
 
 
 # --- settings fingerprint ----------------------------------------------------------------------
@@ -280,7 +333,10 @@ def test_fingerprint_changes_with_every_setting(field: str) -> None:
 
 def test_build_texts_caps_corpus_rows_and_plants_short_attacks() -> None:
     rows = [
-        *(CorpusRow(f"disregard the rules, variant {i}", 1, "attack", "atk", "f", i) for i in range(30)),
+        *(
+            CorpusRow(f"disregard the rules, variant {i}", 1, "attack", "atk", "f", i)
+            for i in range(30)
+        ),
         *(CorpusRow(f"recipe question {i}", 0, "", "ben", "f", i) for i in range(30)),
         CorpusRow("overlong attack " * 50, 1, "attack", "long", "f", 1),
     ]
