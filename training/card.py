@@ -36,6 +36,30 @@ def _pct(value: object) -> str:
     return "-" if value is None else f"{100 * float(value):.1f}%"  # type: ignore[arg-type]
 
 
+def _categories(table: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """Out-of-fold confusion of attack classes (rows: labelled class, columns: named class)."""
+    if not table:
+        return []
+    names = ("direct_injection", "indirect_injection", "jailbreak", "prompt_extraction")
+    lines = [
+        "### Attack classes named out of fold",
+        "",
+        "Rows: the class the corpus sub-type maps to; columns: the class the fold model named.",
+        "",
+        "| labelled \\ named | " + " | ".join(names) + " | agreement |",
+        "|---|" + "---:|" * (len(names) + 1),
+    ]
+    for truth in names:
+        counts = table.get(truth, {})
+        total = sum(counts.values())
+        if not total:
+            continue
+        agree = counts.get(truth, 0) / total
+        cells = " | ".join(str(counts.get(n, 0)) for n in names)
+        lines.append(f"| {truth} | {cells} | {100 * agree:.1f}% |")
+    return [*lines, ""]
+
+
 def render(
     meta: BundleMetadata,
     *,
@@ -43,6 +67,7 @@ def render(
     per_source: Sequence[Mapping[str, object]],
     reliability: Sequence[Mapping[str, object]],
     sizes: Mapping[str, int],
+    categories: Mapping[str, Mapping[str, int]] | None = None,
     agreement: float | None,
 ) -> str:
     lines = [
@@ -129,6 +154,7 @@ def render(
             for r in reliability
         ),
         "",
+        *_categories(categories or {}),
         "## Limits",
         "",
         "- The vocabulary is English WordPiece (uncased): Latin-script languages are read through",

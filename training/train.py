@@ -314,6 +314,27 @@ def reliability(judged: Sequence[Judged], bins: int = 10) -> list[dict[str, obje
     return out
 
 
+def category_confusion(
+    work: Path, folds: Sequence[tuple[str, ...]], rows: Sequence[CorpusRow]
+) -> dict[str, dict[str, int]]:
+    """Out of fold: for each attack row, the attack class its fold model names (the most
+    likely attack class in its most suspicious window), against the row's labelled class."""
+    table: dict[str, dict[str, int]] = {}
+    for i, held in enumerate(folds):
+        model = AttackModel(work / f"fold-{i}", verify=False)
+        part = [r for r in rows if r.group in held and r.label]
+        for start in range(0, len(part), 256):
+            chunk = part[start : start + 256]
+            for r, wins in zip(chunk, model.windows_batch([r.text for r in chunk]), strict=True):
+                scores = model.score(wins)
+                best = max(scores, key=lambda s: s.probability)
+                named = CLASS_NAMES[1 + max(range(4), key=lambda k: best.classes[1 + k])]
+                truth = class_of(r.label, r.category).name.lower()
+                table.setdefault(truth, {}).setdefault(named, 0)
+                table[truth][named] += 1
+    return table
+
+
 # --- driver ----------------------------------------------------------------------------------
 
 
@@ -389,6 +410,7 @@ def run(args: argparse.Namespace) -> int:
         "gate_logit": gate,
         "per_source": per_source(judged),
         "reliability": reliability(judged),
+        "categories": category_confusion(work, folds, rows),
     }
     (work / "oof-summary.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps({k: summary[k] for k in ("threshold", "gate_logit")}), file=sys.stderr)
@@ -414,6 +436,7 @@ def run(args: argparse.Namespace) -> int:
         "folds": [list(f) for f in folds],
         "out_of_fold": summary["per_source"],
         "reliability": summary["reliability"],
+        "categories": summary["categories"],
     }
     meta = write_metadata(out, _metadata(s, c, t, gate, trained))
     sizes = {
@@ -427,6 +450,7 @@ def run(args: argparse.Namespace) -> int:
             settings=asdict(s),
             per_source=summary["per_source"],
             reliability=summary["reliability"],
+            categories=summary["categories"],
             sizes=sizes,
             agreement=agreement,
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from training.personas import appended_injections, benign_personas
+from training.personas import _QUESTIONS, appended_injections, benign_personas
 
 from wardgate.detect.classifier.labels import AttackClass
 
@@ -34,5 +34,5 @@ def test_appended_injections_carry_a_tagged_instruction(seed: int) -> None:
     assert AttackClass.BENIGN not in {e.cls for e in out}
     assert {AttackClass.PROMPT_EXTRACTION, AttackClass.DIRECT_INJECTION} <= {e.cls for e in out}
     for e in out:
-        assert "?" in e.text  # an ordinary question is still there
+        assert any(q in e.text for q in _QUESTIONS)  # the ordinary request is still there
         assert len(e.text) < 300

@@ -293,7 +293,7 @@ def test_reliability_counts_every_row_once(
 def test_default_settings_match_the_command_line_defaults() -> None:
     s = train.default_settings()
     assert s == train.settings_from(train.parser().parse_args([]))
-    assert (s.folds, s.cap, s.window, s.stride, s.seed) == (4, 700, 126, 96, 13)
+    assert (s.folds, s.cap, s.window, s.stride, s.seed) == (4, 600, 126, 96, 13)
     assert 0 < s.stride <= s.window
 
 
