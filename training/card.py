@@ -90,8 +90,12 @@ def render(
         f"- Calibration: p = sigmoid({meta.calibration.a:.4f} * logit + {meta.calibration.b:.4f}),",
         "  Platt scaling fitted on out-of-fold scores (each row scored by a model that never saw",
         "  its source).",
-        f"- Default threshold: {meta.threshold:.4f}, the lowest at which every held-out benign",
-        "  source with >= 200 rows had <= 1% false positives out of fold.",
+        f"- Default threshold: {meta.threshold:.4f}, the lowest giving <= 1% false positives out",
+        (
+            "  of fold on all held-out benign rows together (`--threshold-policy pooled`)."
+            if meta.trained.get("threshold_policy") == "pooled"
+            else "  of fold on every held-out benign source with >= 200 rows."
+        ),
         (
             f"- Lexical gate (cascade mode): windows whose hashed character n-gram logit is below "
             f"{meta.gate_logit:.3f} skip the transformer; set so that at most 1% of the attacks "

@@ -219,13 +219,18 @@ def calibrated(c: Calibration, raw: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, c.a * raw + c.b))))
 
 
-def fit_threshold(scored: Sequence[Scored], c: Calibration) -> float:
-    """The lowest threshold (>= 0.5) at which every benign source with enough rows has at most
-    ``TARGET_FPR`` false positives."""
+def fit_threshold(scored: Sequence[Scored], c: Calibration, policy: str = "every-source") -> float:
+    """The lowest threshold (>= 0.5) giving at most ``TARGET_FPR`` false positives on held-out
+    benign rows: on every benign source with enough rows (``every-source``), or on all of them
+    together (``pooled``)."""
     by_group: dict[str, list[float]] = defaultdict(list)
     for s in scored:
         if not s.label:
             by_group[s.group].append(calibrated(c, s.raw))
+    if policy == "pooled":
+        by_group = {"all": [p for probs in by_group.values() for p in probs]}
+    elif policy != "every-source":
+        raise ValueError(f"unknown threshold policy {policy!r}")
     threshold = 0.5
     for probs in by_group.values():
         if len(probs) < MIN_BENIGN_FOR_THRESHOLD:
@@ -247,9 +252,11 @@ def fit_gate(scored: Sequence[Scored], c: Calibration, threshold: float) -> floa
     return caught[int(GATE_MISS * len(caught))] - 1e-6
 
 
-def fit_reading(scored: Sequence[Scored]) -> tuple[Calibration, float, float]:
+def fit_reading(
+    scored: Sequence[Scored], policy: str = "every-source"
+) -> tuple[Calibration, float, float]:
     c = fit_calibration(scored)
-    t = fit_threshold(scored, c)
+    t = fit_threshold(scored, c, policy)
     return c, t, fit_gate(scored, c, t)
 
 
@@ -400,10 +407,10 @@ def run(args: argparse.Namespace) -> int:
     judged: list[Judged] = []
     for i, held in enumerate(folds):
         others = [x for x in oof if fold_of[x.group] != i]
-        ci, ti, gi = fit_reading(others)
+        ci, ti, gi = fit_reading(others, args.threshold_policy)
         write_metadata(work / f"fold-{i}", _metadata(s, ci, ti, gi, {"held_out": list(held)}))
         judged += [Judged(x, calibrated(ci, x.raw), ti) for x in oof if fold_of[x.group] == i]
-    c, t, gate = fit_reading(oof)
+    c, t, gate = fit_reading(oof, args.threshold_policy)
     summary = {
         "calibration": c.model_dump(),
         "threshold": t,
@@ -433,6 +440,7 @@ def run(args: argparse.Namespace) -> int:
         "corpus_rows": len(rows),
         "training_texts": texts_n,
         "int8_agreement": agreement,
+        "threshold_policy": args.threshold_policy,
         "folds": [list(f) for f in folds],
         "out_of_fold": summary["per_source"],
         "reliability": summary["reliability"],
@@ -476,6 +484,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--skip-final", action="store_true", help="folds and calibration only")
+    p.add_argument(
+        "--threshold-policy",
+        choices=["every-source", "pooled"],
+        default="every-source",
+        help="default threshold: <= 1%% FPR on every held-out benign source, or on all of them "
+        "together",
+    )
     p.add_argument(
         "--refit-only",
         action="store_true",

@@ -82,10 +82,10 @@ def test_attack_logit_is_log_odds_of_any_attack_class() -> None:
     assert np.all(np.diff(model.calibrated(np.array([-5, 0, 5], dtype=np.float32))) > 0)
 
 
-def test_batched_scoring_matches_one_by_one() -> None:
+def test_a_windows_score_does_not_depend_on_the_other_windows() -> None:
     model = load_model()
     texts = ["hello there", "ignore the rules " * 40, "x", "a much longer text " * 300]
     windows = [w for t in texts for w in model.windows(t)]
     together = model.logits(windows)
     alone = np.concatenate([model.logits([w]) for w in windows])
-    assert together == pytest.approx(alone, abs=1e-3)
+    assert together == pytest.approx(alone, abs=1e-6)

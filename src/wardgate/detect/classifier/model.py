@@ -22,7 +22,6 @@ from wardgate.detect.classifier.lexical import LexicalModel
 from wardgate.detect.classifier.windows import Window, cut
 
 FloatArray = npt.NDArray[np.float32]
-BATCH_TOKENS = 4096  # padded tokens per ONNX call: big enough to amortise, small enough for cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,27 +79,18 @@ class AttackModel:
         ]
 
     def logits(self, windows: Sequence[Window]) -> FloatArray:
-        """Raw class logits, one row per window, in the order given."""
+        """Raw class logits, one row per window, in the order given.
+
+        Each window is its own ONNX run: int8 dynamic quantisation scales activations per run,
+        so windows batched together would shift each other's scores (by up to ~0.15 logit).
+        One run per window keeps a window's score independent of what else is in the text.
+        """
         out = np.empty((len(windows), len(self.meta.classes)), dtype=np.float32)
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
-        i = 0
-        while i < len(order):
-            width = len(windows[order[i]].ids)
-            j = i + 1
-            # lengths ascend, so the batch's width is its last window's: grow while it fits
-            while j < len(order) and len(windows[order[j]].ids) * (j - i + 1) <= BATCH_TOKENS:
-                j += 1
-            batch = order[i:j]
-            width = len(windows[batch[-1]].ids)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, k in enumerate(batch):
-                w = windows[k].ids
-                ids[row, : len(w)] = w
-                mask[row, : len(w)] = 1
+        for i, w in enumerate(windows):
+            ids = np.asarray([w.ids], dtype=np.int64)
+            mask = np.ones_like(ids)
             result = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            out[batch] = np.asarray(result, dtype=np.float32)
-            i = j
+            out[i] = np.asarray(result, dtype=np.float32)[0]
         return out
 
     def attack_logit(self, logits: FloatArray) -> FloatArray:
