@@ -60,6 +60,25 @@ def _categories(table: Mapping[str, Mapping[str, int]]) -> list[str]:
     return [*lines, ""]
 
 
+def _operating_points(points: Sequence[Mapping[str, object]]) -> list[str]:
+    if not points:
+        return []
+    return [
+        "### Other operating points (`classifier.threshold`)",
+        "",
+        "Out of fold, classifier alone, calibrated threshold; the last row is the default.",
+        "",
+        "| threshold | recall | FPR, all benign | worst benign source (>= 200 rows) |",
+        "|---:|---:|---:|---|",
+        *(
+            f"| {float(p['threshold']):.4f} | {_pct(p['recall'])} | {_pct(p['pooled_fpr'])} | "  # type: ignore[arg-type]
+            f"{_pct(p['worst_fpr'])} ({p['worst_source']}) |"
+            for p in points
+        ),
+        "",
+    ]
+
+
 def render(
     meta: BundleMetadata,
     *,
@@ -68,6 +87,7 @@ def render(
     reliability: Sequence[Mapping[str, object]],
     sizes: Mapping[str, int],
     categories: Mapping[str, Mapping[str, int]] | None = None,
+    operating_points: Sequence[Mapping[str, object]] = (),
     agreement: float | None,
 ) -> str:
     lines = [
@@ -159,6 +179,7 @@ def render(
         ),
         "",
         *_categories(categories or {}),
+        *_operating_points(operating_points),
         "## Limits",
         "",
         "- The vocabulary is English WordPiece (uncased): Latin-script languages are read through",

@@ -342,6 +342,37 @@ def category_confusion(
     return table
 
 
+def operating_points(
+    scored: Sequence[Scored], c: Calibration, thresholds: Sequence[float]
+) -> list[dict[str, object]]:
+    """Out-of-fold recall and false-positive rates at other thresholds, so that a deployment can
+    choose its own trade-off (``classifier.threshold``)."""
+    benign: dict[str, list[float]] = defaultdict(list)
+    attacks: list[float] = []
+    for x in scored:
+        p = calibrated(c, x.raw)
+        (attacks.append(p) if x.label else benign[x.group].append(p))
+    out: list[dict[str, object]] = []
+    for t in thresholds:
+        per_source = {
+            g: sum(p >= t for p in ps) / len(ps)
+            for g, ps in benign.items()
+            if len(ps) >= MIN_BENIGN_FOR_THRESHOLD
+        }
+        worst = max(per_source, key=lambda g: per_source[g])
+        pooled = [p for ps in benign.values() for p in ps]
+        out.append(
+            {
+                "threshold": t,
+                "recall": sum(p >= t for p in attacks) / len(attacks),
+                "pooled_fpr": sum(p >= t for p in pooled) / len(pooled),
+                "worst_source": worst,
+                "worst_fpr": per_source[worst],
+            }
+        )
+    return out
+
+
 # --- driver ----------------------------------------------------------------------------------
 
 
@@ -418,6 +449,7 @@ def run(args: argparse.Namespace) -> int:
         "per_source": per_source(judged),
         "reliability": reliability(judged),
         "categories": category_confusion(work, folds, rows),
+        "operating_points": operating_points(oof, c, (0.5, 0.7, 0.8, 0.9, 0.95, round(t, 4))),
     }
     (work / "oof-summary.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps({k: summary[k] for k in ("threshold", "gate_logit")}), file=sys.stderr)
@@ -445,6 +477,7 @@ def run(args: argparse.Namespace) -> int:
         "out_of_fold": summary["per_source"],
         "reliability": summary["reliability"],
         "categories": summary["categories"],
+        "operating_points": summary["operating_points"],
     }
     meta = write_metadata(out, _metadata(s, c, t, gate, trained))
     sizes = {
@@ -459,6 +492,7 @@ def run(args: argparse.Namespace) -> int:
             per_source=summary["per_source"],
             reliability=summary["reliability"],
             categories=summary["categories"],
+            operating_points=summary["operating_points"],
             sizes=sizes,
             agreement=agreement,
         ),
