@@ -120,6 +120,18 @@ class Timing:
     flagged: int
     peak_rss_mib: float
 
+    def cells(self) -> list[str]:
+        """The table cells after the row's label and kind."""
+        return [
+            str(self.iterations),
+            f"{self.p50_ms:.3f}",
+            f"{self.p99_ms:.3f}",
+            f"{self.max_ms:.3f}",
+            f"{self.throughput:,.0f}",
+            str(self.flagged),
+            f"{self.peak_rss_mib:.0f}",
+        ]
+
 
 def peak_rss_mib() -> float:
     """Peak resident set size of this process (``ru_maxrss`` is KiB on Linux, bytes on macOS)."""
@@ -271,36 +283,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         t = time_length(
             scanner, texts, kind, args.seconds, args.min_iterations, args.max_iterations
         )
-        table.rows.append(
-            [
-                f"{length:,}",
-                kind,
-                str(t.iterations),
-                f"{t.p50_ms:.3f}",
-                f"{t.p99_ms:.3f}",
-                f"{t.max_ms:.3f}",
-                f"{t.throughput:,.0f}",
-                str(t.flagged),
-                f"{t.peak_rss_mib:.0f}",
-            ]
-        )
+        table.rows.append([f"{length:,}", kind, *t.cells()])
         print(f"  {length:>7,} chars done", file=sys.stderr)
     if args.corpus:
         texts = corpus_prompts(args.corpus, args.max_tokens, args.seed, args.data)
         t = time_length(scanner, texts, "prompt", args.seconds, len(texts), len(texts))
-        table.rows.append(
-            [
-                f"corpus <= {args.max_tokens} tokens",
-                "prompt",
-                str(t.iterations),
-                f"{t.p50_ms:.3f}",
-                f"{t.p99_ms:.3f}",
-                f"{t.max_ms:.3f}",
-                f"{t.throughput:,.0f}",
-                str(t.flagged),
-                f"{t.peak_rss_mib:.0f}",
-            ]
-        )
+        table.rows.append([f"corpus <= {args.max_tokens} tokens", "prompt", *t.cells()])
         table.notes.append(
             f"Corpus row: {len(texts)} texts sampled (seed {args.seed}) from the detection corpus, "
             f"attacks and benign as they come, each at most {args.max_tokens} tokens; each "
