@@ -67,20 +67,7 @@ MUST_PASS = [
 ]
 
 
-# The classifier scores it 0.98, just under its conservative default threshold, and no signature
-# covers "initial instructions" + "verbatim": a known miss (issue 3 is open on recall).
-KNOWN_MISSES = {MUST_FLAG[2][0]}
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        pytest.param(t, marks=pytest.mark.xfail(strict=True, reason="known miss"))
-        if t in KNOWN_MISSES
-        else t
-        for t, _ in MUST_FLAG
-    ],
-)
+@pytest.mark.parametrize("text", [t for t, _ in MUST_FLAG])
 def test_attacks_are_flagged_by_the_default_engine(engine: Scanner, text: str) -> None:
     assert engine.scan(text).flagged
 
