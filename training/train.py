@@ -351,7 +351,10 @@ def operating_points(
     attacks: list[float] = []
     for x in scored:
         p = calibrated(c, x.raw)
-        (attacks.append(p) if x.label else benign[x.group].append(p))
+        if x.label:
+            attacks.append(p)
+        else:
+            benign[x.group].append(p)
     out: list[dict[str, object]] = []
     for t in thresholds:
         per_source = {
