@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run check test lint typecheck format bench train clean
+.PHONY: run check services test lint typecheck format bench train clean
 
 $(BIN)/wardgate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,18 @@ run: $(BIN)/wardgate
 	$(BIN)/wardgate scan --jsonl examples/sample_prompts.jsonl --no-progress
 
 ## check: install, then ruff (format + lint), mypy --strict on src/, and the test suite
-check: lint typecheck test
+check: services lint typecheck test
+
+## services: the real servers some tests start (Redis, from Debian packages); tests that need one
+## skip with a reason where it cannot be installed (no root, no apt)
+services:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing redis-server (Debian package) for the shared-limits tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } || \
+	    echo "warning: could not install redis-server; Redis tests will be skipped"; \
+	  else echo "note: redis-server not installed; Redis tests will be skipped"; fi; }
 
 lint: $(BIN)/wardgate
 	$(BIN)/ruff format --check src tests bench training

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from wardgate import __version__
+from wardgate.cli import keys, serve
 from wardgate.core.phase import InputKind
 from wardgate.detect import registry
 from wardgate.detect.base import ScanContext
@@ -22,8 +23,9 @@ EXIT_USAGE = 2
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="wardgate",
-        description="Wardgate: an AI-native API security gateway. Scans text for prompt "
-        "injection, jailbreaks, system-prompt extraction, obfuscation, data leaks and web attacks.",
+        description="Wardgate: an AI-native API security gateway. Proxies LLM and HTTP "
+        "APIs (serve), manages gateway API keys (keys) and scans text (scan) for prompt injection, "
+        "jailbreaks, system-prompt extraction, obfuscation, data leaks and web attacks.",
     )
     p.add_argument("--version", action="version", version=f"wardgate {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
@@ -41,11 +43,17 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
     sub.add_parser("detectors", help="list the built-in detectors")
+    serve.add_parser(sub)
+    keys.add_parser(sub)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return serve.run(args)
+    if args.command == "keys":
+        return keys.run(args)
     if args.command == "detectors":
         for name in registry.names():
             print(name)

@@ -85,8 +85,10 @@ class Identity:
 
     subject: str
     tenant: str = ""
-    method: str = "anonymous"
+    method: str = "anonymous"  # anonymous, api_key or jwt
     scopes: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    key_id: str = ""  # the gateway API key's public id, when authenticated by one
 
     @property
     def is_anonymous(self) -> bool:
@@ -98,6 +100,8 @@ class Identity:
             "tenant": self.tenant,
             "method": self.method,
             "scopes": list(self.scopes),
+            "groups": list(self.groups),
+            "key_id": self.key_id,
         }
 
     @classmethod
@@ -107,6 +111,8 @@ class Identity:
             tenant=data.get("tenant", ""),
             method=data.get("method", "anonymous"),
             scopes=tuple(data.get("scopes", ())),
+            groups=tuple(data.get("groups", ())),
+            key_id=data.get("key_id", ""),
         )
 
 

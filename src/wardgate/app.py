@@ -1,0 +1,103 @@
+"""The composition root: a configuration in, a wired gateway out.
+
+Everything the gateway is made of is built here and nowhere else, so that the rest of the code
+takes its collaborators as arguments (and tests can hand in their own: an in-process upstream
+transport, a clock, a Redis client).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+from wardgate.detect.scanner import Scanner
+from wardgate.gateway.config import GatewayConfig, GatewayConfigError
+from wardgate.gateway.inspection import Inspector
+from wardgate.gateway.logphase import LogPhase
+from wardgate.gateway.metrics import GatewayMetrics
+from wardgate.gateway.proxy import Components, Gateway
+from wardgate.gateway.upstream import client_for
+from wardgate.policy.authz import DEFAULT_POLICY, Authorizer, PolicyError
+from wardgate.policy.identity import Authenticator
+from wardgate.policy.keys import pepper_from_env
+from wardgate.policy.limits import Limiter, MemoryLimiter, RedisLimiter
+from wardgate.storage.keys import KeyStore
+
+
+def build_gateway(
+    config: GatewayConfig,
+    *,
+    scanner: Scanner | None = None,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    environ: Mapping[str, str] | None = None,
+    limiter: Limiter | None = None,
+) -> Gateway:
+    """Wire a :class:`Gateway` from ``config``.
+
+    ``transports`` maps route names to httpx transports (tests and benchmarks use in-process
+    upstreams); ``environ`` is where upstream credentials are read (``os.environ`` by default).
+    Raises :class:`GatewayConfigError` for anything that would make the gateway unsafe to start:
+    a Cedar policy that does not validate, an upstream credential variable that is not set.
+    """
+    env = os.environ if environ is None else environ
+    scanner = scanner or Scanner(config.detection)
+    key = env.get("WARDGATE_REDACTION_KEY")
+    inspector = Inspector(scanner, key.encode("utf-8") if key else None)
+    pepper = pepper_from_env(env)
+    keys = KeyStore.open(Path(config.database), pepper=pepper) if config.auth.api_keys else None
+    authenticator = Authenticator(keys, config.auth.jwt)
+    try:
+        policy = config.policy_text()
+    except OSError as exc:
+        raise GatewayConfigError(f"cannot read policy file: {exc.strerror}") from None
+    try:
+        authorizer = Authorizer(policy if policy is not None else DEFAULT_POLICY)
+    except PolicyError as exc:
+        raise GatewayConfigError(f"Cedar policy: {exc}") from None
+    metrics = GatewayMetrics()
+    if limiter is None:
+        limiter = _limiter(config)
+    credentials: dict[str, tuple[str, str]] = {}
+    for route in config.routes:
+        auth = route.upstream_auth
+        if auth is None:
+            continue
+        secret = env.get(auth.env)
+        if not secret:
+            raise GatewayConfigError(
+                f"route {route.name!r}: environment variable {auth.env} (upstream credential) is not set"
+            )
+        value = f"{auth.scheme} {secret}" if auth.scheme else secret
+        credentials[route.name] = (auth.header.lower(), value)
+    clients = {r.name: client_for(r, (transports or {}).get(r.name)) for r in config.routes}
+    log_phase = LogPhase(config.server.log_queue, on_drop=metrics.log_dropped.inc)
+    return Gateway(
+        Components(
+            config=config,
+            inspector=inspector,
+            authenticator=authenticator,
+            authorizer=authorizer,
+            limiter=limiter,
+            metrics=metrics,
+            log_phase=log_phase,
+            clients=clients,
+            upstream_credentials=credentials,
+        )
+    )
+
+
+def _limiter(config: GatewayConfig) -> Limiter:
+    url = config.limits.redis_url
+    if url is None:
+        return MemoryLimiter()
+    import redis.asyncio as redis  # noqa: PLC0415 - only needed when Redis is configured
+    from redis.asyncio.retry import Retry  # noqa: PLC0415
+    from redis.backoff import NoBackoff  # noqa: PLC0415
+
+    client = redis.Redis.from_url(
+        url, socket_timeout=0.25, socket_connect_timeout=0.25, retry=Retry(NoBackoff(), 1)
+    )
+    return RedisLimiter(client, fail_open=config.limits.fail_open)

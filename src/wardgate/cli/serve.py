@@ -1,0 +1,119 @@
+"""``wardgate serve``: run the gateway.
+
+``--config FILE`` runs the routes of a configuration file; ``--upstream URL`` is the zero-config
+quick start: one OpenAI-compatible route in enforce mode on the embedded defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from wardgate.gateway.config import GatewayConfig, GatewayConfigError, load, quick_start
+
+EXIT_USAGE = 2
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line. Only the fields the gateway chose to log: never bodies, never
+    credentials (the access log carries identities and key ids, not keys)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        extra = getattr(record, "wardgate", None)
+        if isinstance(extra, dict):
+            entry.update(extra)
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def add_parser(sub: Any) -> None:
+    serve = sub.add_parser("serve", help="run the gateway")
+    src = serve.add_mutually_exclusive_group(required=True)
+    src.add_argument("--config", metavar="FILE", help="gateway configuration (YAML)")
+    src.add_argument(
+        "--upstream", metavar="URL", help="quick start: proxy one OpenAI-compatible upstream"
+    )
+    serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default 8080)")
+    serve.add_argument(
+        "--allow-anonymous",
+        action="store_true",
+        help="quick start only: let callers without a gateway key through (not for production)",
+    )
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
+def run(args: argparse.Namespace) -> int:
+    configure_logging(args.log_level)
+    log = logging.getLogger("wardgate.serve")
+    try:
+        config: GatewayConfig
+        if args.config:
+            if args.allow_anonymous:
+                print(
+                    "wardgate serve: --allow-anonymous is for the quick start; set `anonymous: true` on a route",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
+            config = load(args.config)
+        else:
+            config = quick_start(args.upstream, anonymous=args.allow_anonymous)
+        server = config.server.model_copy(
+            update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+        )
+        config = config.model_copy(update={"server": server})
+        from wardgate.app import build_gateway  # noqa: PLC0415 - heavy; not needed for --help
+
+        gateway = build_gateway(config)
+    except (GatewayConfigError, ValueError) as exc:
+        print(f"wardgate serve: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if any(r.anonymous for r in config.routes):
+        log.warning(
+            "anonymous callers are allowed on some routes",
+            extra={"wardgate": {"routes": [r.name for r in config.routes if r.anonymous]}},
+        )
+    import uvicorn  # noqa: PLC0415
+
+    log.info(
+        "wardgate listening",
+        extra={
+            "wardgate": {
+                "host": server.host,
+                "port": server.port,
+                "routes": [r.name for r in config.routes],
+            }
+        },
+    )
+    uvicorn.run(
+        gateway,
+        host=server.host,
+        port=server.port,
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        h11_max_incomplete_event_size=server.max_header_bytes,
+        timeout_keep_alive=15,
+        timeout_graceful_shutdown=10,
+    )
+    return 0

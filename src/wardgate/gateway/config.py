@@ -1,0 +1,261 @@
+"""The gateway's configuration: listeners, identity, policy, limits and routes, from one YAML file.
+
+Every key has a safe default and unknown keys are errors (a typo must not silently switch a
+protection off). Secrets never live in the file: upstream credentials are read from the
+environment variable the route names, at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from wardgate.core.finding import Category
+from wardgate.core.verdict import Action
+from wardgate.detect.scanner import EngineConfig
+from wardgate.gateway.paths import PathRejected, normalise_prefix
+from wardgate.policy.identity import JwtSettings
+from wardgate.policy.limits import RateLimit, TokenBudget
+
+PROVIDERS = ("openai", "openai-compatible", "anthropic", "gemini", "ollama", "http")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+class GatewayConfigError(ValueError):
+    """The gateway configuration is invalid; the message says where and why."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Mode(StrEnum):
+    """``enforce`` applies verdicts; ``monitor`` records them and lets every call through; ``off``
+    proxies without inspection (still authenticated, authorised and limited)."""
+
+    ENFORCE = "enforce"
+    MONITOR = "monitor"
+    OFF = "off"
+
+
+class FailureMode(StrEnum):
+    """What happens to a call when a detector errors or overruns its time budget."""
+
+    OPEN = "open"  # let it through, record the failure
+    CLOSED = "closed"  # refuse it with 503
+
+
+class UpstreamAuth(_Model):
+    """A credential the gateway adds on the way out, so clients never hold provider keys."""
+
+    header: str = "authorization"
+    env: str  # the environment variable holding the secret
+    scheme: str = "Bearer"  # prefix, e.g. "Bearer"; empty for raw header values (x-api-key)
+
+
+class Timeouts(_Model):
+    """Seconds. ``read`` is between two bytes of the upstream answer, so long streams are fine."""
+
+    connect: float = Field(5.0, gt=0)
+    read: float = Field(120.0, gt=0)
+    write: float = Field(30.0, gt=0)
+    pool: float = Field(5.0, gt=0)
+    client_body: float = Field(30.0, gt=0)  # the client must send its whole body within this
+
+
+class StreamSettings(_Model):
+    """Streamed answers are inspected every ``inspect_every_chars`` characters of new text (1:
+    every event, before it is released) and never released more than ``release_ahead_chars``
+    characters ahead of inspection; each inspection re-reads ``overlap_chars`` of earlier text so
+    that a secret split across chunks is seen whole."""
+
+    inspect_every_chars: int = Field(1, ge=1, le=100_000)
+    release_ahead_chars: int = Field(200, ge=0, le=100_000)
+    overlap_chars: int = Field(512, ge=0, le=100_000)
+    max_event_bytes: int = Field(1 << 20, ge=1024)
+
+
+DEFAULT_ACTIONS: dict[Category, Action] = {
+    Category.PROMPT_INJECTION: Action.BLOCK,
+    Category.INDIRECT_INJECTION: Action.BLOCK,
+    Category.JAILBREAK: Action.BLOCK,
+    Category.SYSTEM_PROMPT_EXTRACTION: Action.BLOCK,
+    Category.ROLE_SPOOFING: Action.BLOCK,
+    Category.EXFILTRATION: Action.BLOCK,
+    Category.OBFUSCATION: Action.ALLOW,
+    Category.HIDDEN_TEXT: Action.BLOCK,
+    Category.PII: Action.REDACT,
+    Category.SECRET: Action.REDACT,
+    Category.SYSTEM_PROMPT_LEAK: Action.BLOCK,
+    Category.WEB_ATTACK: Action.BLOCK,
+    Category.MODEL_EXTRACTION: Action.BLOCK,
+    Category.DETECTOR_ERROR: Action.ALLOW,  # governed by the route's ``fail`` setting instead
+}
+
+
+class RouteLimits(_Model):
+    """Per identity, per route when set on a route, else across the gateway."""
+
+    requests: RateLimit | None = None
+    tokens: TokenBudget | None = None
+
+
+class Route(_Model):
+    """One protected API: which requests it takes, where they go, how they are judged."""
+
+    name: str
+    prefix: str = "/"
+    host: str | None = None  # match the Host header too (case-insensitive), when set
+    upstream: str
+    provider: str = "openai-compatible"
+    strip_prefix: bool = True
+    mode: Mode = Mode.ENFORCE
+    anonymous: bool = False
+    fail: FailureMode = FailureMode.OPEN
+    upstream_auth: UpstreamAuth | None = None
+    timeouts: Timeouts = Timeouts()
+    stream: StreamSettings = StreamSettings()
+    max_body_bytes: int = Field(8 * 1024 * 1024, ge=1)
+    max_response_bytes: int = Field(32 * 1024 * 1024, ge=1)
+    allow_duplicate_query_keys: bool = False
+    actions: dict[Category, Action] = Field(default_factory=dict)
+    block_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    redaction: str = "placeholder"  # placeholder | mask | hash
+    limits: RouteLimits | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _NAME.match(v):
+            raise ValueError("route names are 1-64 letters, digits, '_', '.', '-'")
+        return v
+
+    @field_validator("provider")
+    @classmethod
+    def _provider(cls, v: str) -> str:
+        if v not in PROVIDERS:
+            raise ValueError(f"unknown provider {v!r}; known: {', '.join(PROVIDERS)}")
+        return v
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, v: str) -> str:
+        try:
+            return normalise_prefix(v)
+        except PathRejected as exc:
+            raise ValueError(f"invalid prefix: {exc.message}") from None
+
+    @field_validator("upstream")
+    @classmethod
+    def _upstream(cls, v: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", v):
+            raise ValueError("upstream must be an http:// or https:// URL")
+        return v.rstrip("/")
+
+    @field_validator("redaction")
+    @classmethod
+    def _redaction(cls, v: str) -> str:
+        if v not in {"placeholder", "mask", "hash"}:
+            raise ValueError("redaction is placeholder, mask or hash")
+        return v
+
+    def action_for(self, category: Category) -> Action:
+        return self.actions.get(category, DEFAULT_ACTIONS.get(category, Action.BLOCK))
+
+
+class AuthSettings(_Model):
+    api_keys: bool = True
+    jwt: JwtSettings | None = None
+
+
+class Limits(_Model):
+    requests: RateLimit | None = RateLimit(requests=600, per_s=60.0)
+    tokens: TokenBudget | None = None
+    redis_url: str | None = None  # shared counters for several replicas
+    fail_open: bool = True  # when Redis is unreachable
+
+
+class ServerSettings(_Model):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    max_header_count: int = Field(100, ge=8)
+    max_header_bytes: int = Field(32 * 1024, ge=1024)
+    log_queue: int = Field(10_000, ge=1)  # exchanges waiting for the LOG phase; overflow is dropped
+
+
+class GatewayConfig(_Model):
+    """The whole file. ``detection`` is the engine configuration (see configs/default.yaml)."""
+
+    server: ServerSettings = ServerSettings()
+    database: str = "wardgate.db"
+    auth: AuthSettings = AuthSettings()
+    policy_file: Path | None = None  # Cedar policies; the built-in default when absent
+    policy: str | None = None  # Cedar policies inline
+    limits: Limits = Limits()
+    detection: EngineConfig = EngineConfig()
+    routes: list[Route] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> GatewayConfig:
+        names = [r.name for r in self.routes]
+        if len(names) != len(set(names)):
+            raise ValueError("route names must be unique")
+        if self.policy is not None and self.policy_file is not None:
+            raise ValueError("give policy or policy_file, not both")
+        return self
+
+    def policy_text(self) -> str | None:
+        if self.policy is not None:
+            return self.policy
+        if self.policy_file is not None:
+            return self.policy_file.read_text(encoding="utf-8")
+        return None
+
+
+def load(path: str | Path) -> GatewayConfig:
+    """Read and validate a configuration file; relative paths in it are relative to the file."""
+    path = Path(path)
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise GatewayConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise GatewayConfigError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise GatewayConfigError(f"{path} must be a mapping at the top level")
+    base = path.parent
+    if isinstance(data.get("policy_file"), str):
+        data["policy_file"] = str(base / data["policy_file"])
+    if isinstance(data.get("database"), str) and data["database"] != ":memory:":
+        data["database"] = str(base / os.path.expanduser(data["database"]))
+    if isinstance(data.get("detection"), str):
+        data["detection"] = _detection_file(base / data["detection"])
+    try:
+        return GatewayConfig.model_validate(data)
+    except ValidationError as exc:
+        raise GatewayConfigError(f"{path}: {exc}") from None
+
+
+def _detection_file(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise GatewayConfigError(f"cannot read detection config {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise GatewayConfigError(f"{path} must be a mapping")
+    section = data.get("detection", data)
+    return section if isinstance(section, dict) else {}
+
+
+def quick_start(upstream: str, *, port: int = 8080, anonymous: bool = False) -> GatewayConfig:
+    """``wardgate serve --upstream URL``: one OpenAI-compatible route, enforce mode, defaults."""
+    return GatewayConfig(
+        server=ServerSettings(port=port),
+        routes=[Route(name="default", upstream=upstream, anonymous=anonymous)],
+    )

@@ -1,0 +1,76 @@
+"""Talking to upstreams: one pooled HTTP client per route, and failures named precisely.
+
+The client is httpx's: connection pooling, HTTP/1.1 keep-alive, per-phase timeouts, and an
+injectable transport so tests can hand it an in-process app. Responses are always opened as
+streams, so large or streamed answers are never buffered whole by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import httpx
+
+from wardgate.gateway.config import Route
+
+# Headers that describe one connection, not the message (RFC 9110 section 7.6.1), plus the ones the
+# gateway recomputes. They are never forwarded in either direction.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+        "host",
+    }
+)
+
+
+class UpstreamFailure(StrEnum):
+    """How an upstream call failed; each maps to one provider-shaped gateway error."""
+
+    TIMEOUT = "timeout"  # connect, read or pool timeout: 504
+    CONNECT = "connect"  # refused, unreachable, DNS: 502
+    RESET = "reset"  # the connection broke mid-answer, or the answer is not HTTP: 502
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamError(Exception):
+    """An upstream call failed before or while its answer arrived."""
+
+    failure: UpstreamFailure
+    detail: str
+
+    def __str__(self) -> str:
+        return f"upstream {self.failure.value}: {self.detail}"
+
+
+def classify(exc: httpx.HTTPError) -> UpstreamError:
+    """Name an httpx failure (never includes request content)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return UpstreamError(UpstreamFailure.TIMEOUT, type(exc).__name__)
+    if isinstance(exc, httpx.ConnectError):
+        return UpstreamError(UpstreamFailure.CONNECT, type(exc).__name__)
+    return UpstreamError(UpstreamFailure.RESET, type(exc).__name__)
+
+
+def client_for(
+    route: Route, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """A pooled client for one route's upstream."""
+    t = route.timeouts
+    return httpx.AsyncClient(
+        base_url=route.upstream,
+        timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
+        limits=httpx.Limits(max_connections=512, max_keepalive_connections=128),
+        transport=transport,
+        follow_redirects=False,
+        trust_env=False,
+    )
