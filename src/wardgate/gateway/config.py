@@ -257,5 +257,6 @@ def quick_start(upstream: str, *, port: int = 8080, anonymous: bool = False) -> 
     """``wardgate serve --upstream URL``: one OpenAI-compatible route, enforce mode, defaults."""
     return GatewayConfig(
         server=ServerSettings(port=port),
+        database=os.environ.get("WARDGATE_DB", "wardgate.db"),  # where `wardgate keys` writes
         routes=[Route(name="default", upstream=upstream, anonymous=anonymous)],
     )
