@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from wardgate.core.finding import Category, Finding, Severity
-from wardgate.core.verdict import Action
+from wardgate.core.verdict import Action, Verdict
 from wardgate.gateway.config import DEFAULT_ACTIONS
 from wardgate.policy.authz import AuthzDecision
-from wardgate.policy.decide import Reason, decide
+from wardgate.policy.decide import Reason, decide, stronger
 
 
 def f(category: Category, score: float = 0.9) -> Finding:
@@ -66,3 +66,10 @@ def test_monitor_mode_records_without_enforcing() -> None:
     )
     assert verdict.action is Action.BLOCK
     assert not verdict.enforced
+
+
+def test_stronger_prefers_block_over_redact_over_allow() -> None:
+    allow, redact, block = Verdict(Action.ALLOW), Verdict(Action.REDACT), Verdict(Action.BLOCK)
+    assert stronger(allow, redact) is redact
+    assert stronger(block, redact) is block
+    assert stronger(redact, Verdict(Action.REDACT, reasons=("later",))).reasons == ("later",)

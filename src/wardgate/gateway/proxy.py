@@ -65,7 +65,7 @@ from wardgate.gateway.providers.http import HttpAdapter
 from wardgate.gateway.streaming import Check, StreamGuard
 from wardgate.gateway.upstream import HOP_BY_HOP, UpstreamError, UpstreamFailure, classify
 from wardgate.policy.authz import Authorizer, AuthzRequest
-from wardgate.policy.decide import Reason, decide
+from wardgate.policy.decide import Reason, decide, stronger
 from wardgate.policy.identity import Authenticator, AuthError
 from wardgate.policy.limits import Limiter, RateLimit, TokenBudget
 
@@ -260,7 +260,7 @@ class Gateway:
             if not route.allow_duplicate_query_keys:
                 keys = [k for k, _ in target.params]
                 if len(keys) != len(set(keys)):
-                    raise _call_refusal(
+                    raise Refusal(
                         ErrorKind.BAD_REQUEST, "duplicated query parameters are not accepted"
                     )
             upstream_path = _strip(target.path, route.prefix) if route.strip_prefix else target.path
@@ -504,8 +504,10 @@ class Gateway:
         try:
             call.metadata["upstream_status"] = response.status_code
             ctype = response.headers.get("content-type", "").lower()
-            streaming = ctype.startswith(_STREAM_TYPES) and route.provider != "http"
-            if streaming and 200 <= response.status_code < 300:
+            streaming = ctype.startswith(_STREAM_TYPES)
+            if route.provider == "http":
+                await self._relay_raw(call, response, send)
+            elif streaming and 200 <= response.status_code < 300:
                 await self._relay_stream(call, response, send)
             else:
                 await self._relay_whole(call, response, send, ctype)
@@ -522,6 +524,32 @@ class Gateway:
     def _response_headers(self, response: httpx.Response) -> list[tuple[str, str]]:
         drop = HOP_BY_HOP | {"content-encoding"}
         return [(k, v) for k, v in response.headers.multi_items() if k.lower() not in drop]
+
+    async def _relay_raw(self, call: Call, response: httpx.Response, send: Send) -> None:
+        """Plain HTTP routes: the answer streams through as it comes (downloads, server-sent
+        events of ordinary APIs); their requests were inspected, their answers are not."""
+        if response.status_code >= 500 and "html" in response.headers.get("content-type", ""):
+            await response.aread()
+            raise Refusal(
+                ErrorKind.UPSTREAM_ERROR, f"the upstream answered HTTP {response.status_code}"
+            )
+        headers = [
+            (k.lower().encode("latin-1"), v.encode("latin-1"))
+            for k, v in self._response_headers(response)
+        ]
+        await send(
+            {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        )
+        call.status = response.status_code
+        call.metadata["response_scan"] = "none: plain HTTP route answers are not inspected"
+        try:
+            async for chunk in response.aiter_bytes():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except httpx.HTTPError as exc:
+            error = classify(exc)
+            self.c.metrics.upstream_errors.labels(call.route.name, error.failure.value).inc()
+            call.metadata["upstream_error"] = error.failure.value
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _relay_whole(
         self, call: Call, response: httpx.Response, send: Send, ctype: str
@@ -725,7 +753,7 @@ class Gateway:
         self.c.metrics.requests.labels(route.name, str(call.status)).inc()
         for f in call.findings:
             self.c.metrics.findings.labels(route.name, f.category.value).inc()
-        if (call.parsed is not None and call.status < 400) or call.usage is not None:
+        if "upstream_status" in call.metadata:  # the upstream did work: count its tokens
             self._spend(call)
         verdict = _overall(call.verdicts)
         exchange = Exchange(
@@ -797,10 +825,6 @@ def _pass(window: str) -> Check:
     return Check(stop=False)
 
 
-def _call_refusal(kind: ErrorKind, message: str) -> Refusal:
-    return Refusal(kind, message)
-
-
 def _strip(path: str, prefix: str) -> str:
     """Drop the route prefix's segments from the canonical path (matched case-insensitively)."""
     if prefix == "/":
@@ -856,11 +880,10 @@ def _block_message(verdict: Verdict, call: Call, *, answer: bool = False) -> str
 
 
 def _overall(verdicts: dict[str, Verdict]) -> Verdict | None:
-    order = {Action.ALLOW: 0, Action.REDACT: 1, Action.THROTTLE: 2, Action.BLOCK: 3}
+    """The exchange's verdict for the record: the strongest of its phases'."""
     best: Verdict | None = None
     for v in verdicts.values():
-        if best is None or order[v.action] > order[best.action]:
-            best = v
+        best = v if best is None else stronger(best, v)
     return best
 
 

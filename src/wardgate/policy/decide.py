@@ -83,6 +83,6 @@ def decide(
     )
 
 
-def merge(first: Verdict, second: Verdict) -> Verdict:
-    """The stronger of two verdicts (request and response phase), for the exchange's record."""
+def stronger(first: Verdict, second: Verdict) -> Verdict:
+    """The stronger of two verdicts (e.g. request and response phase); ties go to the later."""
     return second if _RANK[second.action] >= _RANK[first.action] else first
