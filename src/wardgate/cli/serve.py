@@ -60,6 +60,10 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # httpx logs every upstream URL with its query string at INFO: personal data can travel in
+    # query strings, and the access log already says what happened.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def run(args: argparse.Namespace) -> int:

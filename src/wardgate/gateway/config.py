@@ -234,6 +234,11 @@ def load(path: str | Path) -> GatewayConfig:
         data["policy_file"] = str(base / data["policy_file"])
     if isinstance(data.get("database"), str) and data["database"] != ":memory:":
         data["database"] = str(base / os.path.expanduser(data["database"]))
+    jwt = (data.get("auth") or {}).get("jwt") if isinstance(data.get("auth"), dict) else None
+    if isinstance(jwt, dict):
+        for key in ("jwks_file", "public_key_file"):
+            if isinstance(jwt.get(key), str):
+                jwt[key] = str(base / os.path.expanduser(jwt[key]))
     if isinstance(data.get("detection"), str):
         data["detection"] = _detection_file(base / data["detection"])
     try:

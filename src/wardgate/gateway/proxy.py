@@ -586,20 +586,25 @@ class Gateway:
     async def _inspect_answer(self, call: Call, body: bytes) -> bytes:
         """RESPONSE phase on a complete answer: the body to send (maybe rewritten)."""
         route = call.route
-        if route.mode is Mode.OFF:
-            call.metadata["response_scan"] = "none: route mode off"
-            return body
+        off = route.mode is Mode.OFF
         try:
             answer = json.loads(body)
             parsed = call.adapter.parse_response(call.upstream_path, answer)
         except (ValueError, RecursionError, MalformedRequest) as exc:
-            call.metadata["response_scan"] = f"none: answer not understood ({type(exc).__name__})"
-            if route.fail is FailureMode.CLOSED:
+            call.metadata["response_scan"] = (
+                "none: route mode off"
+                if off
+                else f"none: answer not understood ({type(exc).__name__})"
+            )
+            if route.fail is FailureMode.CLOSED and not off:
                 raise Refusal(
                     ErrorKind.UPSTREAM_ERROR, "the upstream's answer could not be inspected"
                 ) from None
             return body
-        self._note_answer(call, parsed)
+        self._note_answer(call, parsed)  # usage counts against token budgets in every mode
+        if off:
+            call.metadata["response_scan"] = "none: route mode off"
+            return body
         system_prompt = call.parsed.system_prompt if call.parsed else ""
         inspection = await self.c.inspector.segments(parsed.segments, Phase.RESPONSE, system_prompt)
         self.c.metrics.detection_seconds.labels(route.name, "response").observe(
@@ -757,7 +762,7 @@ class Gateway:
             self._spend(call)
         verdict = _overall(call.verdicts)
         exchange = Exchange(
-            request=HttpRequest(call.method, _url(call.target), tuple(call.headers), call.body),
+            request=HttpRequest(call.method, _logged_url(call), _logged_headers(call), call.body),
             response=HttpResponse(call.status) if call.status else None,
             identity=call.identity,
             metadata={
@@ -840,6 +845,21 @@ def _without_param(query: str, name: str) -> str:
     must not travel on to the upstream."""
     kept = [p for p in query.split("&") if unquote_plus(p.partition("=")[0]) != name]
     return "&".join(kept)
+
+
+def _logged_headers(call: Call) -> tuple[tuple[str, str], ...]:
+    """The request's headers for the LOG phase: credentials masked (their presence is a fact
+    discovery needs — "this API takes bearer tokens" — their values are not)."""
+    masked = CREDENTIAL_HEADERS | {"cookie", "proxy-authorization"}
+    return tuple((k, "[REDACTED]" if k.lower() in masked else v) for k, v in call.headers)
+
+
+def _logged_url(call: Call) -> str:
+    """The canonical URL for the LOG phase, without a credential sent as a query parameter."""
+    query = call.target.query
+    if call.credential_source is not None and call.credential_source[0] == "query":
+        query = _without_param(query, call.credential_source[1])
+    return call.target.path + (f"?{query}" if query else "")
 
 
 def _url(target: CanonicalTarget) -> str:

@@ -5,13 +5,28 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
 
 import anthropic
-import httpx2
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.gateway.providers.bodies import (
+    JSON,
+    mostly,
+    redact_each_segment,
+    request_or_malformed,
+    response_or_malformed,
+    segments,
+)
+from tests.gateway.providers.sdk import anthropic_client
+from tests.gateway.providers.streams import (
+    any_split,
+    assert_forwards_bytes,
+    assert_split_changes_nothing,
+    byte_by_byte,
+    feed,
+    typed_event,
+)
 
 from wardgate.core.phase import InputKind
 from wardgate.gateway.providers.anthropic import AnthropicAdapter
@@ -24,17 +39,12 @@ from wardgate.gateway.providers.base import (
     ProviderAdapter,
     StreamEvent,
     Usage,
-    get_at,
     set_at,
 )
 
 PR, DOC, OUT = InputKind.PROMPT, InputKind.DOCUMENT, InputKind.OUTPUT
 ADAPTER: ProviderAdapter = AnthropicAdapter()
 GATEWAY_MESSAGE = "Blocked by Wardgate policy: prompt_injection"
-
-
-def segments(parsed: Any) -> list[tuple[Any, ...]]:
-    return [(s.text, s.kind, s.path, s.role) for s in parsed.segments]
 
 
 # Requests -------------------------------------------------------------------------------------
@@ -374,37 +384,10 @@ def test_malformed_message_never_quotes_content():
 
 @pytest.mark.parametrize(("path", "body"), [(p.values[0], p.values[1]) for p in REQUESTS])
 def test_redaction_round_trip(path, body):
-    """Writing a new string at each segment's path changes exactly that segment."""
-    body = copy.deepcopy(body)
-    before = ADAPTER.parse_request("POST", path, body)
-    assert before.segments
-    for i, seg in enumerate(before.segments):
-        assert get_at(body, seg.path) == seg.text
-        set_at(body, seg.path, f"[REDACTED_{i}]")
-    after = ADAPTER.parse_request("POST", path, body)
-    assert [s.text for s in after.segments] == [
-        f"[REDACTED_{i}]" for i in range(len(before.segments))
-    ]
-    assert [(s.path, s.kind, s.role) for s in after.segments] == [
-        (s.path, s.kind, s.role) for s in before.segments
-    ]
+    assert redact_each_segment(ADAPTER, path, body)
 
 
 # Any JSON at all: the parser returns or says MalformedRequest, never anything else.
-
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
-    ),
-    max_leaves=20,
-)
-
-
-def mostly(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    """``strategy`` eleven times in twelve, arbitrary JSON otherwise."""
-    return st.integers(0, 11).flatmap(lambda pick: strategy if pick else JSON)
-
 
 TEXT = st.text(max_size=6)
 TEXT_BLOCK = st.fixed_dictionaries({"type": st.just("text"), "text": mostly(TEXT)})
@@ -471,13 +454,7 @@ BODY = st.fixed_dictionaries(
 @settings(max_examples=150, deadline=None)
 @given(path=st.sampled_from([M, "/v1/messages/count_tokens", "/v1/models"]), body=BODY | JSON)
 def test_any_json_parses_or_is_malformed(path, body):
-    try:
-        parsed = ADAPTER.parse_request("POST", path, body)
-    except MalformedRequest:
-        return
-    for seg in parsed.segments:  # every segment can be found and rewritten where it says
-        assert seg.text
-        assert get_at(body, seg.path) == seg.text
+    request_or_malformed(ADAPTER, path, body)
 
 
 @settings(max_examples=100, deadline=None)
@@ -491,13 +468,7 @@ def test_any_json_parses_or_is_malformed(path, body):
     | JSON
 )
 def test_any_json_answer_parses_or_is_malformed(body):
-    try:
-        parsed = ADAPTER.parse_response(M, body)
-    except MalformedRequest:
-        return
-    for seg in parsed.segments:
-        assert seg.kind is OUT
-        assert get_at(body, seg.path) == seg.text
+    response_or_malformed(ADAPTER, M, body)
 
 
 # Answers --------------------------------------------------------------------------------------
@@ -565,104 +536,59 @@ def test_answer_without_usage_still_parses():
 # Streams --------------------------------------------------------------------------------------
 
 
-def event(name: str, payload: dict[str, Any], newline: str = "\n") -> str:
-    return f"event: {name}{newline}data: {json.dumps(payload)}{newline}{newline}"
-
-
 STREAM_EVENTS = [
-    event(
+    typed_event(
         "message_start",
-        {
-            "type": "message_start",
-            "message": {
-                "id": "msg_1",
-                "type": "message",
-                "role": "assistant",
-                "content": [],
-                "model": "claude-sonnet-4-5",
-                "stop_reason": None,
-                "stop_sequence": None,
-                "usage": {"input_tokens": 25, "output_tokens": 1},
-            },
+        message={
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "content": [],
+            "model": "claude-sonnet-4-5",
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 25, "output_tokens": 1},
         },
     ),
-    event(
-        "content_block_start",
-        {
-            "type": "content_block_start",
-            "index": 0,
-            "content_block": {"type": "thinking", "thinking": ""},
-        },
+    typed_event("content_block_start", index=0, content_block={"type": "thinking", "thinking": ""}),
+    typed_event(
+        "content_block_delta", index=0, delta={"type": "thinking_delta", "thinking": "secret plan"}
     ),
-    event(
+    typed_event("content_block_stop", index=0),
+    typed_event("content_block_start", index=1, content_block={"type": "text", "text": ""}),
+    typed_event("ping"),
+    typed_event("content_block_delta", index=1, delta={"type": "text_delta", "text": "Hello"}),
+    typed_event(
         "content_block_delta",
-        {
-            "type": "content_block_delta",
-            "index": 0,
-            "delta": {"type": "thinking_delta", "thinking": "secret plan"},
-        },
-    ),
-    event("content_block_stop", {"type": "content_block_stop", "index": 0}),
-    event(
-        "content_block_start",
-        {"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}},
-    ),
-    event("ping", {"type": "ping"}),
-    event(
-        "content_block_delta",
-        {
-            "type": "content_block_delta",
-            "index": 1,
-            "delta": {"type": "text_delta", "text": "Hello"},
-        },
-    ),
-    event(
-        "content_block_delta",
-        {
-            "type": "content_block_delta",
-            "index": 1,
-            "delta": {"type": "text_delta", "text": ", wörld"},
-        },
+        index=1,
+        delta={"type": "text_delta", "text": ", wörld"},
         newline="\r\n",
     ),
     "event: content_block_delta\ndata: {truncated\n\n",
-    event("content_block_stop", {"type": "content_block_stop", "index": 1}),
-    event(
+    typed_event("content_block_stop", index=1),
+    typed_event(
         "content_block_start",
-        {
-            "type": "content_block_start",
-            "index": 2,
-            "content_block": {"type": "tool_use", "id": "t", "name": "hotel_search", "input": {}},
-        },
+        index=2,
+        content_block={"type": "tool_use", "id": "t", "name": "hotel_search", "input": {}},
     ),
-    event(
+    typed_event(
         "content_block_delta",
-        {
-            "type": "content_block_delta",
-            "index": 2,
-            "delta": {"type": "input_json_delta", "partial_json": '{"city": "Li'},
-        },
+        index=2,
+        delta={"type": "input_json_delta", "partial_json": '{"city": "Li'},
     ),
-    event("content_block_stop", {"type": "content_block_stop", "index": 2}),
-    event(
+    typed_event("content_block_stop", index=2),
+    typed_event(
         "message_delta",
-        {
-            "type": "message_delta",
-            "delta": {"stop_reason": "tool_use", "stop_sequence": None},
-            "usage": {"output_tokens": 15},
-        },
+        delta={"stop_reason": "tool_use", "stop_sequence": None},
+        usage={"output_tokens": 15},
     ),
-    event("message_stop", {"type": "message_stop"}),
+    typed_event("message_stop"),
 ]
 STREAM = "".join(STREAM_EVENTS).encode()
 
 
-def decode(pieces: list[bytes]) -> list[StreamEvent]:
-    decoder = ADAPTER.stream_decoder(M)
-    events: list[StreamEvent] = []
-    for piece in pieces:
-        events.extend(decoder.feed(piece))
-    return events + decoder.close()
+def decode(chunks: list[bytes]) -> list[StreamEvent]:
+    return feed(ADAPTER.stream_decoder(M), chunks)
 
 
 def test_stream_whole():
@@ -676,31 +602,23 @@ def test_stream_whole():
 
 
 def test_stream_byte_by_byte_is_the_same():
-    assert decode([STREAM[i : i + 1] for i in range(len(STREAM))]) == decode([STREAM])
+    assert_split_changes_nothing(lambda: ADAPTER.stream_decoder(M), STREAM, byte_by_byte(STREAM))
 
 
 @settings(max_examples=60, deadline=None)
-@given(cuts=st.lists(st.integers(0, len(STREAM)), max_size=30))
-def test_stream_any_split_gives_the_same_events(cuts):
-    cuts = sorted(cuts)
-    pieces = [STREAM[a:b] for a, b in zip([0, *cuts], [*cuts, len(STREAM)], strict=True)]
-    events = decode(pieces)
-    assert events == decode([STREAM])
-    assert b"".join(e.raw for e in events) == STREAM
+@given(chunks=any_split(STREAM))
+def test_stream_any_split_gives_the_same_events(chunks):
+    assert_split_changes_nothing(lambda: ADAPTER.stream_decoder(M), STREAM, chunks)
 
 
 @settings(max_examples=100, deadline=None)
 @given(stream=st.binary(max_size=300))
 def test_stream_garbage_never_crashes_and_keeps_bytes(stream):
-    joined = b"".join(e.raw for e in decode([stream]))
-    assert stream.startswith(joined)
-    assert not stream[len(joined) :].strip()
+    assert_forwards_bytes(decode([stream]), stream)
 
 
 def test_upstream_error_event_ends_the_stream():
-    raw = event(
-        "error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
-    ).encode()
+    raw = typed_event("error", error={"type": "overloaded_error", "message": "Overloaded"}).encode()
     assert decode([raw]) == [StreamEvent(raw, terminal=True)]
 
 
@@ -734,18 +652,6 @@ SDK_ERRORS = [
 ]
 
 
-def client(status: int, body: bytes, content_type: str) -> anthropic.Anthropic:
-    def answer(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(status, content=body, headers={"content-type": content_type})
-
-    return anthropic.Anthropic(
-        api_key="sk-ant-test",
-        base_url="http://wardgate.test",
-        max_retries=0,
-        http_client=httpx2.Client(transport=httpx2.MockTransport(answer)),
-    )
-
-
 @pytest.mark.parametrize(("kind", "exception", "error_type"), SDK_ERRORS)
 def test_error_body_shape_and_status(kind, exception, error_type):
     reply = ADAPTER.error(kind, GATEWAY_MESSAGE)
@@ -760,7 +666,7 @@ def test_error_body_shape_and_status(kind, exception, error_type):
 @pytest.mark.parametrize(("kind", "exception", "error_type"), SDK_ERRORS)
 def test_sdk_raises_its_usual_exception(kind, exception, error_type):
     reply = ADAPTER.error(kind, GATEWAY_MESSAGE)
-    sdk = client(reply.status, reply.body, reply.content_type)
+    sdk = anthropic_client(reply.status, reply.body, reply.content_type)
     with pytest.raises(anthropic.APIStatusError) as raised:
         sdk.messages.create(
             model="claude-test-model", max_tokens=5, messages=[{"role": "user", "content": "hi"}]
@@ -778,7 +684,7 @@ def stream_then_error() -> bytes:
 
 
 def test_sdk_raises_while_iterating_a_stream():
-    sdk = client(200, stream_then_error(), "text/event-stream")
+    sdk = anthropic_client(200, stream_then_error(), "text/event-stream")
     events = iter(
         sdk.messages.create(
             model="claude-test-model",
@@ -799,7 +705,7 @@ def test_sdk_raises_while_iterating_a_stream():
 
 
 def test_sdk_stream_helper_raises_too():
-    sdk = client(200, stream_then_error(), "text/event-stream")
+    sdk = anthropic_client(200, stream_then_error(), "text/event-stream")
     with sdk.messages.stream(
         model="claude-test-model", max_tokens=5, messages=[{"role": "user", "content": "hi"}]
     ) as stream:

@@ -4,6 +4,19 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.gateway.providers.bodies import (
+    json_values,
+    request_or_malformed,
+    request_segments,
+    response_or_malformed,
+)
+from tests.gateway.providers.streams import (
+    any_split,
+    assert_split_changes_nothing,
+    feed,
+    split,
+    sse_data,
+)
 
 from wardgate.core.phase import InputKind
 from wardgate.gateway.providers.base import (
@@ -12,10 +25,10 @@ from wardgate.gateway.providers.base import (
     MalformedRequest,
     Segment,
     Usage,
-    get_at,
     set_at,
 )
-from wardgate.gateway.providers.gemini import MAX_LEAF_DEPTH, GeminiAdapter, GeminiStreamDecoder
+from wardgate.gateway.providers.gemini import GeminiAdapter, GeminiStreamDecoder
+from wardgate.gateway.providers.shape import MAX_LEAF_DEPTH
 
 P, D, OUT = InputKind.PROMPT, InputKind.DOCUMENT, InputKind.OUTPUT
 GEN = "/v1beta/models/gemini-2.0-flash:generateContent"
@@ -187,10 +200,7 @@ REQUESTS = [
     ("path", "body", "expected"), [r[1:] for r in REQUESTS], ids=[r[0] for r in REQUESTS]
 )
 def test_request_segments(path, body, expected):
-    parsed = adapter.parse_request("POST", path, body)
-    assert [(s.text, s.kind, s.path, s.role) for s in parsed.segments] == expected
-    for segment in parsed.segments:
-        assert get_at(body, segment.path) == segment.text
+    assert request_segments(adapter, path, body) == expected
 
 
 def test_request_metadata():
@@ -350,41 +360,33 @@ def test_redaction_writes_back_at_segment_paths():
     }
 
 
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.dictionaries(
-            st.sampled_from(
-                [
-                    "contents",
-                    "parts",
-                    "text",
-                    "role",
-                    "functionCall",
-                    "functionResponse",
-                    "function_response",
-                    "response",
-                    "name",
-                    "args",
-                    "systemInstruction",
-                    "tools",
-                    "functionDeclarations",
-                    "generationConfig",
-                    "maxOutputTokens",
-                    "candidates",
-                    "content",
-                    "usageMetadata",
-                    "requests",
-                    "title",
-                    "user",
-                    "model",
-                    "x",
-                ]
-            ),
-            inner,
-            max_size=5,
-        )
+JSON_VALUES = json_values(
+    st.sampled_from(
+        [
+            "contents",
+            "parts",
+            "text",
+            "role",
+            "functionCall",
+            "functionResponse",
+            "function_response",
+            "response",
+            "name",
+            "args",
+            "systemInstruction",
+            "tools",
+            "functionDeclarations",
+            "generationConfig",
+            "maxOutputTokens",
+            "candidates",
+            "content",
+            "usageMetadata",
+            "requests",
+            "title",
+            "user",
+            "model",
+            "x",
+        ]
     ),
     max_leaves=30,
 )
@@ -396,24 +398,13 @@ PATHS = st.sampled_from(
 @settings(max_examples=100, deadline=None)
 @given(PATHS, JSON_VALUES)
 def test_arbitrary_json_parses_or_is_malformed(path, body):
-    try:
-        parsed = adapter.parse_request("POST", path, body)
-    except MalformedRequest:
-        return
-    for segment in parsed.segments:
-        assert get_at(body, segment.path) == segment.text
+    request_or_malformed(adapter, path, body)
 
 
 @settings(max_examples=100, deadline=None)
 @given(PATHS, JSON_VALUES)
 def test_arbitrary_response_parses_or_is_malformed(path, body):
-    try:
-        parsed = adapter.parse_response(path, body)
-    except MalformedRequest:
-        return
-    for segment in parsed.segments:
-        assert segment.kind is OUT
-        assert get_at(body, segment.path) == segment.text
+    response_or_malformed(adapter, path, body)
 
 
 # Responses -----------------------------------------------------------------------------------
@@ -490,7 +481,7 @@ CHUNKS = [
     chunk('lo "world"] {'),
     chunk("!", finish="STOP", usage={"promptTokenCount": 3, "candidatesTokenCount": 4}),
 ]
-SSE_STREAM = b"".join(b"data: " + json.dumps(c).encode() + b"\r\n\r\n" for c in CHUNKS)
+SSE_STREAM = sse_data(*CHUNKS, newline="\r\n")
 ARRAY_STREAM = (
     b"[" + b",\r\n".join(json.dumps(c, indent=2).encode() for c in CHUNKS) + b"]"
 )  # the shape Google sends without alt=sse
@@ -498,13 +489,7 @@ TEXTS = ["Hel", 'lo "world"] {', "!"]
 
 
 def decode(data, cuts):
-    decoder = GeminiStreamDecoder()
-    events = []
-    last = 0
-    for cut in [*sorted(cuts), len(data)]:
-        events += decoder.feed(data[last:cut])
-        last = cut
-    return events + decoder.close()
+    return feed(GeminiStreamDecoder(), split(data, cuts))
 
 
 @pytest.mark.parametrize("data", [SSE_STREAM, ARRAY_STREAM], ids=["sse", "array"])
@@ -521,9 +506,7 @@ def test_stream_events(data):
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from([SSE_STREAM, ARRAY_STREAM]), st.data())
 def test_stream_random_splits_keep_bytes_and_texts(data, draw):
-    cuts = draw.draw(st.lists(st.integers(0, len(data)), max_size=12))
-    events = decode(data, cuts)
-    assert b"".join(e.raw for e in events) == data
+    events = assert_split_changes_nothing(GeminiStreamDecoder, data, draw.draw(any_split(data, 12)))
     assert "".join(e.text for e in events) == "".join(TEXTS)
     assert sum(e.terminal for e in events) == 1
 

@@ -4,6 +4,13 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.gateway.providers.bodies import (
+    json_values,
+    request_or_malformed,
+    request_segments,
+    response_or_malformed,
+)
+from tests.gateway.providers.streams import any_split, assert_split_changes_nothing, feed, split
 
 from wardgate.core.phase import InputKind
 from wardgate.gateway.providers.base import (
@@ -12,7 +19,6 @@ from wardgate.gateway.providers.base import (
     MalformedRequest,
     Segment,
     Usage,
-    get_at,
 )
 from wardgate.gateway.providers.ollama import NdjsonDecoder, OllamaAdapter
 
@@ -113,10 +119,7 @@ REQUESTS = [
     ("path", "body", "expected"), [r[1:] for r in REQUESTS], ids=[r[0] for r in REQUESTS]
 )
 def test_request_segments(path, body, expected):
-    parsed = adapter.parse_request("POST", path, body)
-    assert [(s.text, s.kind, s.path, s.role) for s in parsed.segments] == expected
-    for segment in parsed.segments:
-        assert get_at(body, segment.path) == segment.text
+    assert request_segments(adapter, path, body) == expected
 
 
 def test_chat_metadata():
@@ -224,40 +227,32 @@ def test_malformed_requests(path, body, message):
         adapter.parse_request("POST", path, body)
 
 
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.dictionaries(
-            st.sampled_from(
-                [
-                    "messages",
-                    "Messages",
-                    "role",
-                    "content",
-                    "thinking",
-                    "tool_calls",
-                    "function",
-                    "name",
-                    "arguments",
-                    "tools",
-                    "options",
-                    "num_predict",
-                    "stream",
-                    "prompt",
-                    "suffix",
-                    "system",
-                    "input",
-                    "message",
-                    "response",
-                    "user",
-                    "tool",
-                    "x",
-                ]
-            ),
-            inner,
-            max_size=5,
-        )
+JSON_VALUES = json_values(
+    st.sampled_from(
+        [
+            "messages",
+            "Messages",
+            "role",
+            "content",
+            "thinking",
+            "tool_calls",
+            "function",
+            "name",
+            "arguments",
+            "tools",
+            "options",
+            "num_predict",
+            "stream",
+            "prompt",
+            "suffix",
+            "system",
+            "input",
+            "message",
+            "response",
+            "user",
+            "tool",
+            "x",
+        ]
     ),
     max_leaves=30,
 )
@@ -269,25 +264,14 @@ PATHS = st.sampled_from(
 @settings(max_examples=100, deadline=None)
 @given(PATHS, JSON_VALUES)
 def test_arbitrary_json_parses_or_is_malformed(path, body):
-    try:
-        parsed = adapter.parse_request("POST", path, body)
-    except MalformedRequest:
-        return
-    for segment in parsed.segments:
-        assert get_at(body, segment.path) == segment.text
+    request_or_malformed(adapter, path, body)
     assert isinstance(adapter.is_stream(path, body), bool)
 
 
 @settings(max_examples=100, deadline=None)
 @given(PATHS, JSON_VALUES)
 def test_arbitrary_response_parses_or_is_malformed(path, body):
-    try:
-        parsed = adapter.parse_response(path, body)
-    except MalformedRequest:
-        return
-    for segment in parsed.segments:
-        assert segment.kind is OUT
-        assert get_at(body, segment.path) == segment.text
+    response_or_malformed(adapter, path, body)
 
 
 # Responses -------------------------------------------------------------------------------------
@@ -380,12 +364,7 @@ GENERATE_STREAM = (
 
 
 def decode(data, cuts):
-    decoder = NdjsonDecoder()
-    events, last = [], 0
-    for cut in [*sorted(cuts), len(data)]:
-        events += decoder.feed(data[last:cut])
-        last = cut
-    return events + decoder.close()
+    return feed(NdjsonDecoder(), split(data, cuts))
 
 
 def test_chat_stream_events():
@@ -407,12 +386,8 @@ def test_generate_stream_without_final_newline():
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from([CHAT_STREAM, GENERATE_STREAM]), st.data())
 def test_stream_random_splits_keep_bytes_and_texts(data, draw):
-    cuts = draw.draw(st.lists(st.integers(0, len(data)), max_size=12))
-    whole = decode(data, [])
-    events = decode(data, cuts)
-    assert b"".join(e.raw for e in events) == data
-    assert [e.text for e in events] == [e.text for e in whole]
-    assert [e.terminal for e in events] == [e.terminal for e in whole]
+    events = assert_split_changes_nothing(NdjsonDecoder, data, draw.draw(any_split(data, 12)))
+    assert [e.terminal for e in events] == [e.terminal for e in decode(data, [])]
 
 
 def test_stream_line_length_is_bounded():

@@ -7,11 +7,28 @@ import copy
 import json
 from typing import Any
 
-import httpx2
 import openai
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.gateway.providers.bodies import (
+    JSON,
+    mostly,
+    redact_each_segment,
+    request_or_malformed,
+    response_or_malformed,
+    segments,
+)
+from tests.gateway.providers.sdk import openai_client
+from tests.gateway.providers.streams import (
+    any_split,
+    assert_forwards_bytes,
+    assert_split_changes_nothing,
+    byte_by_byte,
+    feed,
+    sse_data,
+    typed_event,
+)
 
 from wardgate.core.phase import InputKind
 from wardgate.gateway.providers.base import (
@@ -22,7 +39,6 @@ from wardgate.gateway.providers.base import (
     ProviderAdapter,
     StreamEvent,
     Usage,
-    get_at,
     set_at,
 )
 from wardgate.gateway.providers.openai import OpenAIAdapter, OpenAICompatibleAdapter
@@ -32,10 +48,6 @@ STRICT: ProviderAdapter = OpenAIAdapter()
 COMPAT: ProviderAdapter = OpenAICompatibleAdapter()
 ADAPTERS = [STRICT, COMPAT]
 GATEWAY_MESSAGE = "Blocked by Wardgate policy: prompt_injection"
-
-
-def segments(parsed: Any) -> list[tuple[Any, ...]]:
-    return [(s.text, s.kind, s.path, s.role) for s in parsed.segments]
 
 
 # Requests -------------------------------------------------------------------------------------
@@ -452,38 +464,12 @@ def test_unknown_part_types_with_text_are_still_scanned():
 
 @pytest.mark.parametrize(("path", "body"), [(p.values[0], p.values[1]) for p in REQUESTS])
 def test_redaction_round_trip(path, body):
-    """Writing a new string at each segment's path changes exactly that segment."""
-    body = copy.deepcopy(body)
-    before = STRICT.parse_request("POST", path, body)
-    assert before.segments or path.endswith(("/completions", "/embeddings"))
-    for i, seg in enumerate(before.segments):
-        assert get_at(body, seg.path) == seg.text
-        set_at(body, seg.path, f"[REDACTED_{i}]")
-    after = STRICT.parse_request("POST", path, body)
-    assert [s.text for s in after.segments] == [
-        f"[REDACTED_{i}]" for i in range(len(before.segments))
-    ]
-    assert [(s.path, s.kind, s.role) for s in after.segments] == [
-        (s.path, s.kind, s.role) for s in before.segments
-    ]
+    before = redact_each_segment(STRICT, path, body)
+    assert before or path.endswith(("/completions", "/embeddings"))
 
 
 # Any JSON at all: the parser returns or says MalformedRequest, never anything else. The "mostly
 # valid" bodies reach deep into the walk; each value is sometimes replaced by arbitrary JSON.
-
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
-    ),
-    max_leaves=20,
-)
-
-
-def mostly(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    """``strategy`` eleven times in twelve, arbitrary JSON otherwise."""
-    return st.integers(0, 11).flatmap(lambda pick: strategy if pick else JSON)
-
 
 TEXT = st.text(max_size=6)
 TYPES = st.sampled_from(
@@ -599,14 +585,7 @@ REQUEST = st.one_of(
 @given(request=REQUEST, strict=st.booleans())
 def test_any_json_parses_or_is_malformed(request, strict):
     path, body = request
-    adapter = STRICT if strict else COMPAT
-    try:
-        parsed = adapter.parse_request("POST", path, body)
-    except MalformedRequest:
-        return
-    for seg in parsed.segments:  # every segment can be found and rewritten where it says
-        assert seg.text
-        assert get_at(body, seg.path) == seg.text
+    request_or_malformed(STRICT if strict else COMPAT, path, body)
 
 
 ANSWER = st.one_of(
@@ -658,14 +637,7 @@ ANSWER = st.one_of(
 @given(answer=ANSWER, strict=st.booleans())
 def test_any_json_answer_parses_or_is_malformed(answer, strict):
     path, body = answer
-    adapter = STRICT if strict else COMPAT
-    try:
-        parsed = adapter.parse_response(path, body)
-    except MalformedRequest:
-        return
-    for seg in parsed.segments:
-        assert seg.kind is OUT
-        assert get_at(body, seg.path) == seg.text
+    response_or_malformed(STRICT if strict else COMPAT, path, body)
 
 
 # Answers --------------------------------------------------------------------------------------
@@ -888,14 +860,6 @@ def test_malformed_answers(path, body, message):
 # Streams --------------------------------------------------------------------------------------
 
 
-def sse(*payloads: Any, newline: str = "\n") -> bytes:
-    out = []
-    for payload in payloads:
-        data = payload if isinstance(payload, str) else json.dumps(payload)
-        out.append(f"data: {data}{newline}{newline}")
-    return "".join(out).encode()
-
-
 def chunk(delta: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {
         "id": "c1",
@@ -907,7 +871,7 @@ def chunk(delta: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 
 CHAT_STREAM = (
-    sse(
+    sse_data(
         chunk({"role": "assistant", "content": ""}),
         chunk({"content": "Hel"}),
         chunk({"content": "lo, wörld"}),
@@ -937,7 +901,7 @@ CHAT_STREAM = (
     )
     + b": keep-alive comment\n\n"
 )
-COMPLETIONS_STREAM = sse(
+COMPLETIONS_STREAM = sse_data(
     {
         "id": "x",
         "object": "text_completion",
@@ -953,62 +917,43 @@ COMPLETIONS_STREAM = sse(
     "[DONE]",
     newline="\r\n",
 )
-VLLM_STREAM = sse(  # no id, no object, usage null on every chunk, reasoning text before the answer
-    {"model": "r1", "choices": [{"index": 0, "delta": {"reasoning_content": "Hmm. "}}]},
-    {"model": "r1", "choices": [{"index": 0, "delta": {"content": "Hi"}}], "usage": None},
-    {"model": "r1", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
-    "[DONE]",
+VLLM_STREAM = (
+    sse_data(  # no id, no object, usage null on every chunk, reasoning text before the answer
+        {"model": "r1", "choices": [{"index": 0, "delta": {"reasoning_content": "Hmm. "}}]},
+        {"model": "r1", "choices": [{"index": 0, "delta": {"content": "Hi"}}], "usage": None},
+        {"model": "r1", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        "[DONE]",
+    )
 )
-
-
-def event_lines(name: str, payload: dict[str, Any]) -> str:
-    return f"event: {name}\ndata: {json.dumps(payload)}\n\n"
 
 
 RESPONSES_STREAM = "".join(
     [
-        event_lines(
+        typed_event(
             "response.created",
-            {
-                "type": "response.created",
-                "sequence_number": 0,
-                "response": {"id": "r", "model": "gpt-4.1", "usage": None},
-            },
+            sequence_number=0,
+            response={"id": "r", "model": "gpt-4.1", "usage": None},
         ),
-        event_lines(
+        typed_event(
             "response.output_item.added",
-            {
-                "type": "response.output_item.added",
-                "item": {"type": "function_call", "name": "search", "arguments": ""},
-            },
+            item={"type": "function_call", "name": "search", "arguments": ""},
         ),
-        event_lines(
+        typed_event(
             "response.output_text.delta",
-            {
-                "type": "response.output_text.delta",
-                "item_id": "m",
-                "output_index": 0,
-                "content_index": 0,
-                "delta": "Good ",
-            },
+            item_id="m",
+            output_index=0,
+            content_index=0,
+            delta="Good ",
         ),
-        event_lines(
-            "response.output_text.delta", {"type": "response.output_text.delta", "delta": "morning"}
-        ),
-        event_lines(
-            "response.output_text.done",
-            {"type": "response.output_text.done", "text": "Good morning"},
-        ),
+        typed_event("response.output_text.delta", delta="morning"),
+        typed_event("response.output_text.done", text="Good morning"),
         "event: response.output_text.delta\ndata: {broken\n\n",
-        event_lines(
+        typed_event(
             "response.completed",
-            {
-                "type": "response.completed",
-                "response": {
-                    "id": "r",
-                    "model": "gpt-4.1",
-                    "usage": {"input_tokens": 5, "output_tokens": 2, "total_tokens": 7},
-                },
+            response={
+                "id": "r",
+                "model": "gpt-4.1",
+                "usage": {"input_tokens": 5, "output_tokens": 2, "total_tokens": 7},
             },
         ),
     ]
@@ -1040,12 +985,8 @@ STREAMS = [
 ]
 
 
-def decode(path: str, pieces: list[bytes]) -> list[StreamEvent]:
-    decoder = STRICT.stream_decoder(path)
-    events: list[StreamEvent] = []
-    for piece in pieces:
-        events.extend(decoder.feed(piece))
-    return events + decoder.close()
+def decode(path: str, chunks: list[bytes]) -> list[StreamEvent]:
+    return feed(STRICT.stream_decoder(path), chunks)
 
 
 def summary(events: list[StreamEvent]) -> tuple[Any, ...]:
@@ -1061,10 +1002,10 @@ def summary(events: list[StreamEvent]) -> tuple[Any, ...]:
 
 @pytest.mark.parametrize(("path", "stream", "text", "tools", "usage", "model"), STREAMS)
 def test_stream_whole_and_byte_by_byte(path, stream, text, tools, usage, model):
-    whole = decode(path, [stream])
+    whole = assert_split_changes_nothing(
+        lambda: STRICT.stream_decoder(path), stream, byte_by_byte(stream)
+    )
     assert summary(whole) == (text, tools, usage, model)
-    assert b"".join(e.raw for e in whole) == stream
-    assert decode(path, [stream[i : i + 1] for i in range(len(stream))]) == whole
     terminal = [i for i, e in enumerate(whole) if e.terminal]
     assert len(terminal) == 1
     assert all(not e.text for e in whole[terminal[0] :])
@@ -1074,11 +1015,9 @@ def test_stream_whole_and_byte_by_byte(path, stream, text, tools, usage, model):
 @given(data=st.data())
 def test_stream_any_split_gives_the_same_events(data):
     path, stream = data.draw(st.sampled_from([(p.values[0], p.values[1]) for p in STREAMS]))
-    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=30)))
-    pieces = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
-    events = decode(path, pieces)
-    assert events == decode(path, [stream])
-    assert b"".join(e.raw for e in events) == stream
+    assert_split_changes_nothing(
+        lambda: STRICT.stream_decoder(path), stream, data.draw(any_split(stream))
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -1086,10 +1025,7 @@ def test_stream_any_split_gives_the_same_events(data):
     path=st.sampled_from(["/v1/chat/completions", "/v1/responses"]), stream=st.binary(max_size=300)
 )
 def test_stream_garbage_never_crashes_and_keeps_bytes(path, stream):
-    events = decode(path, [stream])
-    joined = b"".join(e.raw for e in events)
-    assert stream.startswith(joined)
-    assert not stream[len(joined) :].strip()  # only trailing whitespace may be left (see test_sse)
+    assert_forwards_bytes(decode(path, [stream]), stream)
 
 
 def test_unparseable_chunk_is_forwarded_without_text():
@@ -1145,19 +1081,6 @@ SDK_ERRORS = [
 ]
 
 
-def client(status: int, body: bytes, content_type: str) -> openai.OpenAI:
-    def answer(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(status, content=body, headers={"content-type": content_type})
-
-    transport = httpx2.MockTransport(answer)
-    return openai.OpenAI(
-        api_key="sk-test",
-        base_url="http://wardgate.test/v1",
-        max_retries=0,
-        http_client=httpx2.Client(transport=transport),
-    )
-
-
 @pytest.mark.parametrize(("kind", "exception", "error_type", "code"), SDK_ERRORS)
 def test_error_body_shape_and_status(kind, exception, error_type, code):
     reply = STRICT.error(kind, GATEWAY_MESSAGE)
@@ -1171,7 +1094,7 @@ def test_error_body_shape_and_status(kind, exception, error_type, code):
 @pytest.mark.parametrize(("kind", "exception", "error_type", "code"), SDK_ERRORS)
 def test_sdk_raises_its_usual_exception(kind, exception, error_type, code):
     reply = STRICT.error(kind, GATEWAY_MESSAGE)
-    sdk = client(reply.status, reply.body, reply.content_type)
+    sdk = openai_client(reply.status, reply.body, reply.content_type)
     with pytest.raises(openai.APIStatusError) as raised:
         sdk.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
     assert type(raised.value) is exception
@@ -1182,10 +1105,10 @@ def test_sdk_raises_its_usual_exception(kind, exception, error_type, code):
 
 
 def test_sdk_raises_while_iterating_a_chat_stream():
-    stream = sse(chunk({"content": "Hel"})) + STRICT.stream_error(
+    stream = sse_data(chunk({"content": "Hel"})) + STRICT.stream_error(
         ErrorKind.BLOCKED, GATEWAY_MESSAGE
     )
-    sdk = client(200, stream, "text/event-stream")
+    sdk = openai_client(200, stream, "text/event-stream")
     parts = iter(
         sdk.chat.completions.create(
             model="gpt-4o", messages=[{"role": "user", "content": "hi"}], stream=True
@@ -1200,19 +1123,16 @@ def test_sdk_raises_while_iterating_a_chat_stream():
 
 
 def test_sdk_raises_while_iterating_a_responses_stream():
-    stream = event_lines(
+    stream = typed_event(
         "response.output_text.delta",
-        {
-            "type": "response.output_text.delta",
-            "item_id": "m",
-            "output_index": 0,
-            "content_index": 0,
-            "delta": "Hi",
-            "sequence_number": 1,
-            "logprobs": [],
-        },
+        item_id="m",
+        output_index=0,
+        content_index=0,
+        delta="Hi",
+        sequence_number=1,
+        logprobs=[],
     ).encode() + STRICT.stream_error(ErrorKind.BLOCKED, GATEWAY_MESSAGE)
-    sdk = client(200, stream, "text/event-stream")
+    sdk = openai_client(200, stream, "text/event-stream")
     with pytest.raises(openai.APIError) as raised:
         list(sdk.responses.create(model="gpt-4.1", input="hi", stream=True))
     assert type(raised.value) is openai.APIError

@@ -5,22 +5,20 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.gateway.providers.streams import any_split, byte_by_byte, feed
 
-from wardgate.gateway.providers.base import MalformedRequest
-from wardgate.gateway.providers.sse import SseMessage, SseSplitter, parse_event
+from wardgate.gateway.providers.base import MalformedRequest, StreamEvent
+from wardgate.gateway.providers.sse import (
+    SseDecoder,
+    SseMessage,
+    SseSplitter,
+    event_type,
+    parse_event,
+)
 
 
-def split(stream: bytes, cuts: list[int]) -> list[bytes]:
-    cuts = sorted(cuts)
-    return [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
-
-
-def run(pieces: list[bytes], max_event_bytes: int = 1 << 20) -> list[SseMessage]:
-    splitter = SseSplitter(max_event_bytes)
-    out: list[SseMessage] = []
-    for piece in pieces:
-        out.extend(splitter.feed(piece))
-    return out + splitter.close()
+def run(pieces: list[bytes]) -> list[SseMessage]:
+    return feed(SseSplitter(), pieces)
 
 
 # A valid stream: events of field lines (event, data, id, retry, comments), each event written
@@ -58,8 +56,7 @@ def render(lines: list[tuple[str, str]], newline: str) -> tuple[bytes, str | Non
 def test_any_split_gives_the_same_events(events, data):
     rendered = [render(lines, newline) for lines, newline in events]
     stream = b"".join(raw for raw, _, _ in rendered)
-    cuts = data.draw(st.lists(st.integers(0, len(stream)), max_size=20))
-    got = run(split(stream, cuts))
+    got = run(data.draw(any_split(stream, 20)))
     assert got == run([stream])
     assert [(m.raw, m.event, m.data) for m in got] == rendered
 
@@ -79,7 +76,7 @@ def test_any_split_gives_the_same_events(events, data):
     ids=["lf", "crlf", "cr", "mixed", "multi-line", "no-space", "extra-space", "bare-field"],
 )
 def test_boundaries_and_fields(stream, expected):
-    for pieces in ([stream], [stream[i : i + 1] for i in range(len(stream))]):
+    for pieces in ([stream], byte_by_byte(stream)):
         assert [(m.data, m.raw) for m in run(pieces)] == expected
 
 
@@ -124,7 +121,7 @@ def test_invalid_utf8_is_replaced_not_fatal():
 
 def test_multibyte_character_split_across_chunks():
     stream = "data: wörld ✓\n\n".encode()
-    assert run([stream[i : i + 1] for i in range(len(stream))])[0].data == "wörld ✓"
+    assert run(byte_by_byte(stream))[0].data == "wörld ✓"
 
 
 def test_oversized_incomplete_event_raises():
@@ -161,3 +158,41 @@ def test_trailing_whitespace_is_kept_byte_for_byte():
 def test_parse_event_ignores_unknown_fields():
     message = parse_event(b"id: 7\nretry: 100\nfoo: bar\nevent: ping\n\n")
     assert (message.event, message.data) == ("ping", "")
+
+
+def test_decoder_reads_each_message_and_keeps_its_bytes():
+    """SseDecoder: the dialect's ``read`` sees each whole message, once, in order; the events it
+    makes are what the decoder gives back, the last one flushed by close."""
+    seen: list[SseMessage] = []
+
+    def read(message: SseMessage) -> StreamEvent:
+        seen.append(message)
+        return StreamEvent(message.raw, text=message.data, terminal=message.event == "end")
+
+    decoder = SseDecoder(read)
+    stream = b"data: a\n\nevent: end\ndata: b"
+    events = feed(decoder, byte_by_byte(stream))
+    assert [(m.event, m.data) for m in seen] == [(None, "a"), ("end", "b")]
+    assert events == [
+        StreamEvent(b"data: a\n\n", text="a"),
+        StreamEvent(b"event: end\ndata: b", text="b", terminal=True),
+    ]
+
+
+def test_decoder_memory_is_bounded():
+    decoder = SseDecoder(lambda message: StreamEvent(message.raw), max_event_bytes=16)
+    with pytest.raises(MalformedRequest, match="over 16 bytes"):
+        decoder.feed(b"data: " + b"x" * 20)
+
+
+@pytest.mark.parametrize(
+    ("raw", "data", "kind"),
+    [
+        (b"event: a\ndata: {}\n\n", {"type": "b"}, "b"),  # the data says, where it can
+        (b"event: a\ndata: {}\n\n", {}, "a"),
+        (b"event: a\ndata: {}\n\n", {"type": ["b"]}, "a"),
+        (b"data: {}\n\n", {"type": 3}, None),
+    ],
+)
+def test_event_type(raw, data, kind):
+    assert event_type(parse_event(raw), data) == kind

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar
 
 from wardgate.core.phase import InputKind
 from wardgate.gateway.providers.base import (
@@ -20,7 +20,6 @@ from wardgate.gateway.providers.base import (
     ErrorKind,
     ErrorReply,
     JsonPath,
-    MalformedRequest,
     ParsedRequest,
     ParsedResponse,
     Segment,
@@ -28,7 +27,19 @@ from wardgate.gateway.providers.base import (
     StreamEvent,
     Usage,
 )
-from wardgate.gateway.providers.sse import SseMessage, SseSplitter
+from wardgate.gateway.providers.shape import (
+    count,
+    expect_body,
+    expect_list,
+    expect_object,
+    expect_string,
+    fail,
+    is_integer,
+    json_object,
+    read_usage,
+    string_or_none,
+)
+from wardgate.gateway.providers.sse import SseDecoder, SseMessage, event_type
 
 _PARAMS = (
     "max_tokens",
@@ -68,32 +79,31 @@ class AnthropicAdapter:
         operation = _operation(method, path)
         if operation == "other":
             return ParsedRequest(operation="other")
-        if not isinstance(body, dict):
-            raise MalformedRequest("request body must be a JSON object")
+        body = expect_body(body, "request")
         found = _Found()
         system = body.get("system")
         if isinstance(system, str):
             found.system.append(system)
         elif system is not None:
             for i, block in enumerate(
-                _array(system, ("system",), "a string or a list of text blocks")
+                expect_list(system, ("system",), "a string or a list of text blocks")
             ):
-                part = _object(block, ("system", i))
+                part = expect_object(block, ("system", i))
                 if part.get("type") == "text":
-                    found.system.append(_string(part.get("text"), ("system", i, "text")))
-        for i, message in enumerate(_array(body.get("messages"), ("messages",))):
-            _message(found, _object(message, ("messages", i)), ("messages", i))
-        for i, tool in enumerate(_array(body.get("tools"), ("tools",), nullable=True)):
+                    found.system.append(expect_string(part.get("text"), ("system", i, "text")))
+        for i, message in enumerate(expect_list(body.get("messages"), ("messages",))):
+            _message(found, expect_object(message, ("messages", i)), ("messages", i))
+        for i, tool in enumerate(expect_list(body.get("tools"), ("tools",), nullable=True)):
             found.tools_declared.append(
-                _string(_object(tool, ("tools", i)).get("name"), ("tools", i, "name"))
+                expect_string(expect_object(tool, ("tools", i)).get("name"), ("tools", i, "name"))
             )
         model = body.get("model")
         max_tokens = body.get("max_tokens")
-        if max_tokens is not None and not _is_int(max_tokens):
-            _fail(("max_tokens",), "an integer")
+        if max_tokens is not None and not is_integer(max_tokens):
+            fail(("max_tokens",), "an integer")
         return ParsedRequest(
             operation=operation,
-            model=None if model is None else _string(model, ("model",)),
+            model=None if model is None else expect_string(model, ("model",)),
             stream=operation == "messages" and body.get("stream") is True,
             segments=tuple(found.segments),
             system_prompt="\n".join(found.system),
@@ -107,28 +117,26 @@ class AnthropicAdapter:
         operation = _operation("POST", path)
         if operation == "other":
             return ParsedResponse()
-        if not isinstance(body, dict):
-            raise MalformedRequest("response body must be a JSON object")
+        body = expect_body(body, "response")
         if operation == "count_tokens":
-            return ParsedResponse(usage=Usage(input_tokens=_count(body.get("input_tokens"))))
+            return ParsedResponse(usage=Usage(input_tokens=count(body.get("input_tokens"))))
         segments: list[Segment] = []
         tools: list[str] = []
-        for i, item in enumerate(_array(body.get("content"), ("content",))):
-            block = _object(item, ("content", i))
+        for i, item in enumerate(expect_list(body.get("content"), ("content",))):
+            block = expect_object(item, ("content", i))
             kind = block.get("type")
             if kind == "text":
-                text = _string(block.get("text"), ("content", i, "text"))
+                text = expect_string(block.get("text"), ("content", i, "text"))
                 segments.append(
                     Segment(text, InputKind.OUTPUT, ("content", i, "text"), "assistant")
                 )
             elif kind in _TOOL_CALLS:
-                tools.append(_string(block.get("name"), ("content", i, "name")))
-        model = body.get("model")
+                tools.append(expect_string(block.get("name"), ("content", i, "name")))
         return ParsedResponse(
-            model=model if isinstance(model, str) else None,
+            model=string_or_none(body.get("model")),
             segments=tuple(segment for segment in segments if segment.text),
             tools_called=tuple(tools),
-            usage=_usage(body.get("usage")) or Usage(),
+            usage=read_usage(body.get("usage"), "input_tokens", "output_tokens") or Usage(),
         )
 
     def is_stream(self, path: str, body: Any) -> bool:
@@ -139,7 +147,7 @@ class AnthropicAdapter:
         )
 
     def stream_decoder(self, path: str) -> StreamDecoder:
-        return _EventStream()
+        return SseDecoder(_event)
 
     def error(self, kind: ErrorKind, message: str) -> ErrorReply:
         return ErrorReply(STATUS[kind], _error_json(kind, message))
@@ -178,7 +186,7 @@ def _operation(method: str, path: str) -> str:
 def _message(found: _Found, message: dict[str, Any], at: JsonPath) -> None:
     role = message.get("role")
     if role not in ("user", "assistant"):
-        _fail((*at, "role"), '"user" or "assistant"')
+        fail((*at, "role"), '"user" or "assistant"')
     # A user's own words are a prompt; an earlier assistant turn may quote external content.
     kind = InputKind.PROMPT if role == "user" else InputKind.DOCUMENT
     content = message.get("content")
@@ -186,17 +194,17 @@ def _message(found: _Found, message: dict[str, Any], at: JsonPath) -> None:
     if isinstance(content, str):
         found.add(content, kind, where, role)
         return
-    for j, item in enumerate(_array(content, where, _CONTENT)):
-        _block(found, _object(item, (*where, j)), (*where, j), kind, role)
+    for j, item in enumerate(expect_list(content, where, _CONTENT)):
+        _block(found, expect_object(item, (*where, j)), (*where, j), kind, role)
 
 
 def _block(found: _Found, block: dict[str, Any], at: JsonPath, kind: InputKind, role: str) -> None:
     """One content block of a message."""
     block_type = block.get("type")
     if not isinstance(block_type, str):
-        _fail((*at, "type"), "a string")
+        fail((*at, "type"), "a string")
     if block_type == "text":
-        found.add(_string(block.get("text"), (*at, "text")), kind, (*at, "text"), role)
+        found.add(expect_string(block.get("text"), (*at, "text")), kind, (*at, "text"), role)
     elif block_type == "tool_result":
         _documents(found, block.get("content"), (*at, "content"), "tool", nullable=True)
     elif block_type == "document":
@@ -204,7 +212,7 @@ def _block(found: _Found, block: dict[str, Any], at: JsonPath, kind: InputKind, 
     elif block_type == "search_result":
         _search_result(found, block, at)
     elif block_type in _TOOL_CALLS:
-        found.tools_called.append(_string(block.get("name"), (*at, "name")))
+        found.tools_called.append(expect_string(block.get("name"), (*at, "name")))
     elif isinstance(
         block.get("text"), str
     ):  # a block type not listed here carries text all the same
@@ -216,11 +224,11 @@ def _documents(found: _Found, content: Any, at: JsonPath, role: str, *, nullable
     if isinstance(content, str):
         found.add(content, InputKind.DOCUMENT, at, role)
         return
-    for k, item in enumerate(_array(content, at, _CONTENT, nullable=nullable)):
-        block = _object(item, (*at, k))
+    for k, item in enumerate(expect_list(content, at, _CONTENT, nullable=nullable)):
+        block = expect_object(item, (*at, k))
         block_type = block.get("type")
         if block_type == "text":
-            text = _string(block.get("text"), (*at, k, "text"))
+            text = expect_string(block.get("text"), (*at, k, "text"))
             found.add(text, InputKind.DOCUMENT, (*at, k, "text"), role)
         elif block_type == "document":
             _document(found, block, (*at, k))
@@ -233,10 +241,10 @@ def _documents(found: _Found, content: Any, at: JsonPath, role: str, *, nullable
 def _document(found: _Found, block: dict[str, Any], at: JsonPath) -> None:
     """A document block: plain text or content blocks are read; base64, URL and file sources are
     binary or remote and have no text here."""
-    source = _object(block.get("source"), (*at, "source"))
+    source = expect_object(block.get("source"), (*at, "source"))
     source_type = source.get("type")
     if source_type == "text":
-        data = _string(source.get("data"), (*at, "source", "data"))
+        data = expect_string(source.get("data"), (*at, "source", "data"))
         found.add(data, InputKind.DOCUMENT, (*at, "source", "data"), "document")
     elif source_type == "content":
         _documents(
@@ -260,29 +268,12 @@ def _labels(found: _Found, block: dict[str, Any], at: JsonPath, keys: tuple[str,
 # Streams -----------------------------------------------------------------------------------------
 
 
-class _EventStream:
-    """A :class:`StreamDecoder` over SSE: framing by :class:`SseSplitter`, meaning by :func:`_event`."""
-
-    def __init__(self) -> None:
-        self._splitter = SseSplitter()
-
-    def feed(self, chunk: bytes) -> list[StreamEvent]:
-        return [_event(message) for message in self._splitter.feed(chunk)]
-
-    def close(self) -> list[StreamEvent]:
-        return [_event(message) for message in self._splitter.close()]
-
-
 def _event(message: SseMessage) -> StreamEvent:
     """One Messages stream event; data that is not a JSON object is forwarded, not understood."""
-    try:
-        event = json.loads(message.data)
-    except (ValueError, RecursionError):
-        event = None
-    if not isinstance(event, dict):
+    event = json_object(message.data)
+    if event is None:
         return StreamEvent(message.raw)
-    kind = event.get("type")
-    kind = kind if isinstance(kind, str) else message.event
+    kind = event_type(message, event)
     text = ""
     tools: tuple[str, ...] = ()
     model: str | None = None
@@ -290,21 +281,21 @@ def _event(message: SseMessage) -> StreamEvent:
     if kind == "content_block_delta":
         delta = event.get("delta")
         if isinstance(delta, dict) and delta.get("type") == "text_delta":
-            text = _text(delta.get("text"))
+            text = string_or_none(delta.get("text")) or ""
     elif kind == "content_block_start":
         block = event.get("content_block")
         if isinstance(block, dict) and block.get("type") in _TOOL_CALLS:
             name = block.get("name")
             tools = (name,) if isinstance(name, str) else ()
         elif isinstance(block, dict) and block.get("type") == "text":
-            text = _text(block.get("text"))
+            text = string_or_none(block.get("text")) or ""
     elif kind == "message_start":
         start = event.get("message")
         if isinstance(start, dict):
-            model = start.get("model") if isinstance(start.get("model"), str) else None
-            usage = _usage(start.get("usage"))
+            model = string_or_none(start.get("model"))
+            usage = read_usage(start.get("usage"), "input_tokens", "output_tokens")
     elif kind == "message_delta":
-        usage = _usage(event.get("usage"))
+        usage = read_usage(event.get("usage"), "input_tokens", "output_tokens")
     return StreamEvent(
         message.raw,
         text=text,
@@ -315,62 +306,10 @@ def _event(message: SseMessage) -> StreamEvent:
     )
 
 
-# Shapes ------------------------------------------------------------------------------------------
+# Errors ------------------------------------------------------------------------------------------
 
 
 def _error_json(kind: ErrorKind, message: str) -> bytes:
     body = {"type": "error", "error": {"type": _ERROR_TYPES[kind], "message": message}}
     # ensure_ascii: no raw newline can reach the wire, so a message cannot break SSE framing.
     return json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-
-
-def _usage(usage: Any) -> Usage | None:
-    if not isinstance(usage, dict):
-        return None
-    return Usage(_count(usage.get("input_tokens")), _count(usage.get("output_tokens")))
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _count(value: Any) -> int | None:
-    return value if _is_int(value) else None
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _string(value: Any, at: JsonPath) -> str:
-    if not isinstance(value, str):
-        _fail(at, "a string")
-    return value
-
-
-def _object(value: Any, at: JsonPath) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        _fail(at, "an object")
-    return value
-
-
-def _array(
-    value: Any, at: JsonPath, expected: str = "a list", *, nullable: bool = False
-) -> list[Any]:
-    if value is None and nullable:
-        return []
-    if not isinstance(value, list):
-        _fail(at, expected)
-    return value
-
-
-def _fail(at: JsonPath, expected: str) -> NoReturn:
-    raise MalformedRequest(f"{_where(at)} must be {expected}")
-
-
-def _where(at: JsonPath) -> str:
-    """``("messages", 2, "content")`` as ``messages[2].content``."""
-    text = ""
-    for step in at:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
-    return text or "request body"

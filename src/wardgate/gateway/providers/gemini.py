@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -31,7 +31,17 @@ from wardgate.gateway.providers.base import (
     StreamEvent,
     Usage,
 )
-from wardgate.gateway.providers.sse import DEFAULT_MAX_EVENT_BYTES, SseSplitter
+from wardgate.gateway.providers.shape import (
+    EMBEDDING_ROLE,
+    expect_body,
+    expect_object,
+    fail,
+    json_object,
+    string_leaves,
+    string_or_none,
+    where,
+)
+from wardgate.gateway.providers.sse import DEFAULT_MAX_EVENT_BYTES, SseDecoder, SseMessage
 
 _ROUTE = re.compile(r"(?:^|/)(models|tunedModels)/([^/:?]+):([A-Za-z]+)$")
 _OPERATIONS: Mapping[str, str] = {
@@ -72,9 +82,6 @@ _ERROR_STATUS: Mapping[ErrorKind, str] = {
     ErrorKind.UNAVAILABLE: "UNAVAILABLE",
     ErrorKind.UPSTREAM_TIMEOUT: "DEADLINE_EXCEEDED",
 }
-EMBEDDING_ROLE = "embedding_input"  # the role the OpenAI adapter gives texts sent to be embedded
-MAX_LEAF_DEPTH = 64
-"""How deep a function response may nest before it is refused (bounds the cost of its scan)."""
 
 
 def _route(path: str) -> tuple[str | None, str | None]:
@@ -92,14 +99,6 @@ def _operation(method: str | None) -> str:
     return _OPERATIONS.get(method) or re.sub(r"(?<!^)(?=[A-Z])", "_", method).lower()
 
 
-def _where(path: JsonPath) -> str:
-    """``contents[2].parts[0].text``: a path for an error message (only our own keys appear)."""
-    out = ""
-    for step in path:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
-    return out or "body"
-
-
 def _snake(camel: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", camel).lower()
 
@@ -109,16 +108,10 @@ def _field(obj: Mapping[str, Any], camel: str, at: JsonPath) -> tuple[JsonPath, 
     snake = _snake(camel)
     spellings = [name for name in dict.fromkeys((camel, snake)) if name in obj]
     if len(spellings) > 1:
-        raise MalformedRequest(f"{_where((*at, camel))} is given twice ({camel} and {snake})")
+        raise MalformedRequest(f"{where((*at, camel))} is given twice ({camel} and {snake})")
     if not spellings or obj[spellings[0]] is None:
         return None
     return (*at, spellings[0]), obj[spellings[0]]
-
-
-def _object(value: Any, at: JsonPath) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise MalformedRequest(f"{_where(at)} must be an object")
-    return value
 
 
 def _items(obj: Mapping[str, Any], camel: str, at: JsonPath) -> list[tuple[JsonPath, Any]]:
@@ -130,7 +123,7 @@ def _items(obj: Mapping[str, Any], camel: str, at: JsonPath) -> list[tuple[JsonP
     if isinstance(value, dict):
         return [(path, value)]
     if not isinstance(value, list):
-        raise MalformedRequest(f"{_where(path)} must be a list")
+        fail(path, "a list")
     return [((*path, i), item) for i, item in enumerate(value)]
 
 
@@ -140,7 +133,7 @@ def _string(obj: Mapping[str, Any], camel: str, at: JsonPath) -> tuple[JsonPath,
         return None
     path, value = found
     if not isinstance(value, str):
-        raise MalformedRequest(f"{_where(path)} must be a string")
+        fail(path, "a string")
     return path, value
 
 
@@ -155,24 +148,6 @@ def _as_int(value: Any) -> int | None:
     if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,18}", value.strip()):
         return int(value.strip())
     return None
-
-
-def string_leaves(value: Any, at: JsonPath) -> Iterator[tuple[JsonPath, str]]:
-    """Every string inside a JSON value with its path, in document order (object keys are not
-    leaves). Refuses values nested deeper than :data:`MAX_LEAF_DEPTH` below ``at``."""
-    stack: list[tuple[JsonPath, Any]] = [(at, value)]
-    limit = len(at) + MAX_LEAF_DEPTH
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, str):
-            yield path, node
-            continue
-        if not isinstance(node, dict | list) or not node:
-            continue
-        if len(path) >= limit:
-            raise MalformedRequest(f"{_where(at)} nests deeper than {MAX_LEAF_DEPTH} levels")
-        children = node.items() if isinstance(node, dict) else enumerate(node)
-        stack.extend(reversed([((*path, key), child) for key, child in children]))
 
 
 @dataclass
@@ -196,7 +171,7 @@ def _inner(
 ) -> tuple[JsonPath, Any] | None:
     """``obj.outer.inner`` with its path (``outer`` must be an object); None when absent."""
     found = _field(obj, outer, at)
-    return None if found is None else _field(_object(found[1], found[0]), inner, found[0])
+    return None if found is None else _field(expect_object(found[1], found[0]), inner, found[0])
 
 
 def _inner_string(
@@ -204,7 +179,7 @@ def _inner_string(
 ) -> tuple[JsonPath, str] | None:
     found = _inner(obj, outer, inner, at)
     if found is not None and not isinstance(found[1], str):
-        raise MalformedRequest(f"{_where(found[0])} must be a string")
+        fail(found[0], "a string")
     return found
 
 
@@ -220,7 +195,7 @@ def _parse_parts(
 ) -> _Collected:
     got = _Collected()
     for part_at, raw_part in _items(content, "parts", at):
-        part = _object(raw_part, part_at)
+        part = expect_object(raw_part, part_at)
         if (text := _string(part, "text", part_at)) is not None:
             got.add(text[1], kind, text[0], role)
         if (name := _inner_string(part, "functionCall", "name", part_at)) is not None:
@@ -238,39 +213,37 @@ def _parse_generate(body: Mapping[str, Any], at: JsonPath) -> _Collected:
     """A ``GenerateContentRequest``: contents, systemInstruction, tools, generationConfig."""
     got = _Collected()
     for content_at, raw in _items(body, "contents", at):
-        content = _object(raw, content_at)
+        content = expect_object(raw, content_at)
         role_found = _string(content, "role", content_at)
         role = role_found[1] if role_found is not None and role_found[1] else "user"
         if role not in _ROLES:
-            raise MalformedRequest(f"{_where((*content_at, 'role'))} must be user or model")
+            fail((*content_at, "role"), "user or model")
         kind, segment_role = _ROLES[role]
         parts = _parse_parts(content, content_at, kind, segment_role)
         got.segments += parts.segments
         got.called += parts.called
     if (system := _field(body, "systemInstruction", at)) is not None:
-        for part_at, raw_part in _items(_object(system[1], system[0]), "parts", system[0]):
-            text = _string(_object(raw_part, part_at), "text", part_at)
+        for part_at, raw_part in _items(expect_object(system[1], system[0]), "parts", system[0]):
+            text = _string(expect_object(raw_part, part_at), "text", part_at)
             if text is not None:
                 got.system.append(text[1])
     for tool_at, raw_tool in _items(body, "tools", at):
-        tool = _object(raw_tool, tool_at)
+        tool = expect_object(raw_tool, tool_at)
         for key in tool:
             if _snake(key) != "function_declarations":
                 got.declared.append(re.sub(r"_([a-z])", lambda m: m.group(1).upper(), key))
         for decl_at, decl in _items(tool, "functionDeclarations", tool_at):
-            if (name := _string(_object(decl, decl_at), "name", decl_at)) is not None:
+            if (name := _string(expect_object(decl, decl_at), "name", decl_at)) is not None:
                 got.declared.append(name[1])
     if (config := _field(body, "generationConfig", at)) is not None:
-        settings = _object(config[1], config[0])
+        settings = expect_object(config[1], config[0])
         for camel, common in _PARAMS.items():
             if (param := _field(settings, camel, config[0])) is not None:
                 got.params[common] = param[1]
         if "max_tokens" in got.params:
             got.max_tokens = _as_int(got.params["max_tokens"])
             if got.max_tokens is None:
-                raise MalformedRequest(
-                    f"{_where((*config[0], 'maxOutputTokens'))} must be an integer"
-                )
+                fail((*config[0], "maxOutputTokens"), "an integer")
     return got
 
 
@@ -278,7 +251,7 @@ def _parse_embed(request: Mapping[str, Any], at: JsonPath, got: _Collected) -> N
     """An ``EmbedContentRequest``: its texts (and title) are documents headed for an index."""
     if (content := _field(request, "content", at)) is not None:
         parts = _parse_parts(
-            _object(content[1], content[0]), content[0], InputKind.DOCUMENT, EMBEDDING_ROLE
+            expect_object(content[1], content[0]), content[0], InputKind.DOCUMENT, EMBEDDING_ROLE
         )
         got.segments += parts.segments
     if (title := _string(request, "title", at)) is not None:
@@ -303,13 +276,13 @@ def _parse_answer(body: Mapping[str, Any]) -> _Answer:
     called: list[str] = []
     finished: list[bool] = []
     for cand_at, raw in _items(body, "candidates", ()):
-        candidate = _object(raw, cand_at)
+        candidate = expect_object(raw, cand_at)
         reason = _string(candidate, "finishReason", cand_at)
         finished.append(reason is not None and reason[1] not in ("", "FINISH_REASON_UNSPECIFIED"))
         if (content := _field(candidate, "content", cand_at)) is None:
             continue
-        for part_at, raw_part in _items(_object(content[1], content[0]), "parts", content[0]):
-            part = _object(raw_part, part_at)
+        for part_at, raw_part in _items(expect_object(content[1], content[0]), "parts", content[0]):
+            part = expect_object(raw_part, part_at)
             if (text := _string(part, "text", part_at)) is not None and text[1]:
                 texts.append(Segment(text[1], InputKind.OUTPUT, text[0], "assistant"))
             if (name := _inner_string(part, "functionCall", "name", part_at)) is not None:
@@ -333,27 +306,26 @@ def _parse_answer(body: Mapping[str, Any]) -> _Answer:
         if thoughts is not None:
             answer = (answer or 0) + thoughts
         usage = Usage(prompt, answer)
-    model = body.get("modelVersion")
     return _Answer(
         texts=tuple(texts),
         extra=tuple(extra),
         called=tuple(called),
         usage=usage,
-        model=model if isinstance(model, str) else None,
+        model=string_or_none(body.get("modelVersion")),
         finished=(bool(finished) and all(finished)) or (blocked and not finished),
     )
 
 
 def _chunk_event(raw: bytes, data: bytes | str, *, sse: bool) -> StreamEvent:
     """One streamed ``GenerateContentResponse``; anything unparseable is an event without text."""
+    chunk = json_object(data)
+    if chunk is None:
+        return StreamEvent(raw)
+    if "error" in chunk:
+        return StreamEvent(raw, terminal=sse)
     try:
-        chunk = json.loads(data)
-        if not isinstance(chunk, dict):
-            return StreamEvent(raw)
-        if "error" in chunk:
-            return StreamEvent(raw, terminal=sse)
         answer = _parse_answer(chunk)
-    except (ValueError, RecursionError):  # MalformedRequest is a ValueError
+    except MalformedRequest:
         return StreamEvent(raw)
     return StreamEvent(
         raw,
@@ -363,6 +335,13 @@ def _chunk_event(raw: bytes, data: bytes | str, *, sse: bool) -> StreamEvent:
         tools_called=answer.called,
         terminal=sse and answer.finished,
     )
+
+
+def _sse_chunk(message: SseMessage) -> StreamEvent:
+    """One ``alt=sse`` event: a chunk, or (without data) a comment forwarded as it is."""
+    if not message.data.strip():
+        return StreamEvent(message.raw)
+    return _chunk_event(message.raw, message.data, sse=True)
 
 
 _ARRAY_TOKEN = re.compile(rb'["{}\[\]]')
@@ -446,7 +425,7 @@ class GeminiStreamDecoder:
     def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
         self._max = max_event_bytes
         self._head = bytearray()
-        self._sse: SseSplitter | None = None
+        self._sse: SseDecoder | None = None
         self._array: _JsonArraySplitter | None = None
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
@@ -461,22 +440,18 @@ class GeminiStreamDecoder:
             if start.startswith(b"["):
                 self._array = _JsonArraySplitter(self._max)
             else:
-                self._sse = SseSplitter(self._max)
+                self._sse = SseDecoder(_sse_chunk, self._max)
         if self._sse is not None:
-            return [self._sse_event(message.raw, message.data) for message in self._sse.feed(chunk)]
+            return self._sse.feed(chunk)
         assert self._array is not None
         return [self._array_event(raw, element) for raw, element in self._array.feed(chunk)]
 
     def close(self) -> list[StreamEvent]:
         if self._sse is not None:
-            return [self._sse_event(message.raw, message.data) for message in self._sse.close()]
+            return self._sse.close()
         rest = self._array.close() if self._array is not None else bytes(self._head)
         self._head = bytearray()
         return [StreamEvent(rest)] if rest else []
-
-    @staticmethod
-    def _sse_event(raw: bytes, data: str) -> StreamEvent:
-        return _chunk_event(raw, data, sse=True) if data.strip() else StreamEvent(raw)
 
     @staticmethod
     def _array_event(raw: bytes, element: bytes | None) -> StreamEvent:
@@ -503,19 +478,18 @@ class GeminiAdapter:
         operation = _operation(rpc)
         if body is None and rpc not in _OPERATIONS:
             return ParsedRequest(operation=operation, model=model)
-        if not isinstance(body, dict):
-            raise MalformedRequest("request body must be a JSON object")
+        body = expect_body(body, "request")
         if rpc == "embedContent":
             got = _Collected()
             _parse_embed(body, (), got)
         elif rpc == "batchEmbedContents":
             got = _Collected()
             for request_at, request in _items(body, "requests", ()):
-                _parse_embed(_object(request, request_at), request_at, got)
+                _parse_embed(expect_object(request, request_at), request_at, got)
         else:
             got = _parse_generate(body, ())
             if rpc == "countTokens" and (inner := _field(body, "generateContentRequest", ())):
-                nested = _parse_generate(_object(inner[1], inner[0]), inner[0])
+                nested = _parse_generate(expect_object(inner[1], inner[0]), inner[0])
                 got.segments += nested.segments
                 got.system += nested.system
                 got.declared += nested.declared
@@ -533,8 +507,7 @@ class GeminiAdapter:
         )
 
     def parse_response(self, path: str, body: Any) -> ParsedResponse:
-        if not isinstance(body, dict):
-            raise MalformedRequest("response body must be a JSON object")
+        body = expect_body(body, "response")
         _, rpc = _route(path)
         if rpc == "countTokens":
             return ParsedResponse(usage=Usage(input_tokens=_as_int(body.get("totalTokens"))))

@@ -29,7 +29,17 @@ from wardgate.gateway.providers.base import (
     StreamEvent,
     Usage,
 )
-from wardgate.gateway.providers.gemini import EMBEDDING_ROLE, string_leaves
+from wardgate.gateway.providers.shape import (
+    EMBEDDING_ROLE,
+    count,
+    expect_body,
+    fail,
+    is_integer,
+    json_object,
+    string_leaves,
+    string_or_none,
+    where,
+)
 from wardgate.gateway.providers.sse import DEFAULT_MAX_EVENT_BYTES
 
 _ENDPOINT = re.compile(r"(?:^|/)api/([a-z_]+)/?$")
@@ -59,19 +69,12 @@ def _fold(key: str) -> str:
     return key.lower().replace("ſ", "s")  # K (Kelvin sign) lowers to k by itself
 
 
-def _where(path: JsonPath) -> str:
-    out = ""
-    for step in path:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
-    return out or "body"
-
-
 def _field(obj: Mapping[str, Any], name: str, at: JsonPath) -> tuple[JsonPath, Any] | None:
     """The value Go would decode into field ``name`` with its real path; None if absent or null."""
     keys = [key for key in obj if _fold(key) == name]
     if len(keys) > 1:
         raise MalformedRequest(
-            f"{_where((*at, name))} is given more than once (keys differ in case)"
+            f"{where((*at, name))} is given more than once (keys differ in case)"
         )
     if not keys or obj[keys[0]] is None:
         return None
@@ -81,7 +84,7 @@ def _field(obj: Mapping[str, Any], name: str, at: JsonPath) -> tuple[JsonPath, A
 def _typed(obj: Mapping[str, Any], name: str, at: JsonPath, kind: type, label: str) -> Any:
     found = _field(obj, name, at)
     if found is not None and not isinstance(found[1], kind):
-        raise MalformedRequest(f"{_where(found[0])} must be {label}")
+        fail(found[0], label)
     return found
 
 
@@ -100,7 +103,7 @@ def _objects(
     items = [((*found[0], i), item) for i, item in enumerate(found[1])]
     for item_at, item in items:
         if not isinstance(item, dict):
-            raise MalformedRequest(f"{_where(item_at)} must be an object")
+            fail(item_at, "an object")
     return items
 
 
@@ -121,17 +124,8 @@ def _tool_names(calls: list[tuple[JsonPath, Mapping[str, Any]]]) -> list[str]:
     return names
 
 
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def _usage(body: Mapping[str, Any]) -> Usage:
-    return Usage(_count(body.get("prompt_eval_count")), _count(body.get("eval_count")))
-
-
-def _model(body: Mapping[str, Any]) -> str | None:
-    model = body.get("model")
-    return model if isinstance(model, str) else None
+    return Usage(count(body.get("prompt_eval_count")), count(body.get("eval_count")))
 
 
 class _Request:
@@ -218,11 +212,8 @@ class NdjsonDecoder:
 
 def _line_event(raw: bytes) -> StreamEvent:
     """One NDJSON line: ``message.content`` or ``response`` is text; ``done: true`` ends it."""
-    try:
-        line = json.loads(raw) if raw.strip() else None
-    except (ValueError, RecursionError):
-        return StreamEvent(raw)
-    if not isinstance(line, dict):
+    line = json_object(raw)
+    if line is None:
         return StreamEvent(raw)
     if "error" in line:
         return StreamEvent(raw, terminal=True)
@@ -246,7 +237,7 @@ def _line_event(raw: bytes) -> StreamEvent:
     return StreamEvent(
         raw,
         text=text,
-        model=_model(line),
+        model=string_or_none(line.get("model")),
         usage=_usage(line) if done else None,
         tools_called=called,
         terminal=done,
@@ -269,8 +260,7 @@ class OllamaAdapter:
         operation = _OPERATIONS.get(endpoint or "", endpoint or "other")
         if body is None and endpoint not in _OPERATIONS:
             return ParsedRequest(operation=operation)
-        if not isinstance(body, dict):
-            raise MalformedRequest("request body must be a JSON object")
+        body = expect_body(body, "request")
         got = _Request()
         if endpoint == "chat":
             got.chat(body)
@@ -282,7 +272,7 @@ class OllamaAdapter:
         options = _object(body, "options", ())
         params = dict(options[1]) if options is not None else {}
         budget = params.get("num_predict")
-        if budget is not None and (_count(budget) is None):
+        if budget is not None and not is_integer(budget):
             raise MalformedRequest("options.num_predict must be an integer")
         return ParsedRequest(
             operation=operation,
@@ -297,8 +287,7 @@ class OllamaAdapter:
         )
 
     def parse_response(self, path: str, body: Any) -> ParsedResponse:
-        if not isinstance(body, dict):
-            raise MalformedRequest("response body must be a JSON object")
+        body = expect_body(body, "response")
         segments: list[Segment] = []
         called: list[str] = []
         message = _object(body, "message", ())
@@ -319,7 +308,7 @@ class OllamaAdapter:
                         if leaf
                     ]
         return ParsedResponse(
-            model=_model(body),
+            model=string_or_none(body.get("model")),
             segments=tuple(segments),
             tools_called=tuple(called),
             usage=_usage(body),

@@ -10,9 +10,9 @@ content ever goes into an error.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar
 
 from wardgate.core.phase import InputKind
 from wardgate.gateway.providers.base import (
@@ -20,7 +20,6 @@ from wardgate.gateway.providers.base import (
     ErrorKind,
     ErrorReply,
     JsonPath,
-    MalformedRequest,
     ParsedRequest,
     ParsedResponse,
     Segment,
@@ -28,7 +27,20 @@ from wardgate.gateway.providers.base import (
     StreamEvent,
     Usage,
 )
-from wardgate.gateway.providers.sse import SseMessage, SseSplitter
+from wardgate.gateway.providers.shape import (
+    EMBEDDING_ROLE,
+    count,
+    expect_body,
+    expect_list,
+    expect_object,
+    expect_string,
+    fail,
+    is_integer,
+    json_object,
+    read_usage,
+    string_or_none,
+)
+from wardgate.gateway.providers.sse import SseDecoder, SseMessage, event_type
 
 # Longest suffix first: "/chat/completions" also ends with "/completions".
 _OPERATIONS = (
@@ -123,8 +135,7 @@ class OpenAIAdapter:
         operation = _operation(method, path)
         if operation == "other":
             return ParsedRequest(operation="other")
-        if not isinstance(body, dict):
-            raise MalformedRequest("request body must be a JSON object")
+        body = expect_body(body, "request")
         if operation == "chat":
             return self._chat(body)
         if operation == "responses":
@@ -135,32 +146,31 @@ class OpenAIAdapter:
         operation = _operation("POST", path)
         if operation == "other":
             return ParsedResponse()
-        if not isinstance(body, dict):
-            raise MalformedRequest("response body must be a JSON object")
+        body = expect_body(body, "response")
         found = _Found()
         if operation == "chat":
             self._envelope(body, "chat.completion")
-            for i, choice in enumerate(_array(body.get("choices"), ("choices",))):
+            for i, choice in enumerate(expect_list(body.get("choices"), ("choices",))):
                 at: JsonPath = ("choices", i, "message")
-                message = _object(_object(choice, at[:2]).get("message"), at)
+                message = expect_object(expect_object(choice, at[:2]).get("message"), at)
                 _assistant_message(found, message, at, InputKind.OUTPUT)
             usage = self._usage(body, "prompt_tokens", "completion_tokens", required=True)
         elif operation == "responses":
             self._envelope(body, "response")
-            for i, item in enumerate(_array(body.get("output"), ("output",))):
-                _output_item(found, _object(item, ("output", i)), ("output", i))
+            for i, item in enumerate(expect_list(body.get("output"), ("output",))):
+                _output_item(found, expect_object(item, ("output", i)), ("output", i))
             usage = self._usage(body, "input_tokens", "output_tokens", required=False)
         elif operation == "completions":
             self._envelope(body, "text_completion")
-            for i, choice in enumerate(_array(body.get("choices"), ("choices",))):
-                text = _object(choice, ("choices", i)).get("text")
-                found.add([(_string(text, ("choices", i, "text")), ("choices", i, "text"))])
+            for i, choice in enumerate(expect_list(body.get("choices"), ("choices",))):
+                text = expect_object(choice, ("choices", i)).get("text")
+                found.add([(expect_string(text, ("choices", i, "text")), ("choices", i, "text"))])
             usage = self._usage(body, "prompt_tokens", "completion_tokens", required=True)
         else:
             self._envelope(body, "list", with_id=False)
             usage = self._usage(body, "prompt_tokens", None, required=True)
         return ParsedResponse(
-            model=_model(body),
+            model=string_or_none(body.get("model")),
             segments=tuple(found.segments),
             tools_called=tuple(found.tools_called),
             usage=usage,
@@ -175,8 +185,8 @@ class OpenAIAdapter:
 
     def stream_decoder(self, path: str) -> StreamDecoder:
         if _operation("POST", path) == "responses":
-            return _EventStream(_responses_event)
-        return _EventStream(_chat_chunk)
+            return SseDecoder(_responses_event)
+        return SseDecoder(_chat_chunk)
 
     def error(self, kind: ErrorKind, message: str) -> ErrorReply:
         return ErrorReply(STATUS[kind], _json({"error": _error_object(kind, message)}))
@@ -189,13 +199,15 @@ class OpenAIAdapter:
 
     def _chat(self, body: dict[str, Any]) -> ParsedRequest:
         found = _Found()
-        for i, message in enumerate(_array(body.get("messages"), ("messages",))):
-            self._chat_message(found, _object(message, ("messages", i)), ("messages", i))
-        for i, tool in enumerate(_array(body.get("tools"), ("tools",), nullable=True)):
-            found.declare(_chat_tool_name(_object(tool, ("tools", i)), ("tools", i)))
-        for i, function in enumerate(_array(body.get("functions"), ("functions",), nullable=True)):
-            spec = _object(function, ("functions", i))
-            found.declare(_string(spec.get("name"), ("functions", i, "name")))
+        for i, message in enumerate(expect_list(body.get("messages"), ("messages",))):
+            self._chat_message(found, expect_object(message, ("messages", i)), ("messages", i))
+        for i, tool in enumerate(expect_list(body.get("tools"), ("tools",), nullable=True)):
+            found.declare(_chat_tool_name(expect_object(tool, ("tools", i)), ("tools", i)))
+        for i, function in enumerate(
+            expect_list(body.get("functions"), ("functions",), nullable=True)
+        ):
+            spec = expect_object(function, ("functions", i))
+            found.declare(expect_string(spec.get("name"), ("functions", i, "name")))
         max_output = _integer(body, "max_completion_tokens")
         return found.request(
             "chat",
@@ -218,7 +230,7 @@ class OpenAIAdapter:
         elif role == "assistant":
             _assistant_message(found, message, at, InputKind.DOCUMENT)
         elif self.strict or not isinstance(role, str):
-            _fail((*at, "role"), _CHAT_ROLES)
+            fail((*at, "role"), _CHAT_ROLES)
         else:  # a role a compatible server may accept: read it, never skip it
             found.add(_texts(content, where, _CHAT_TEXT, nullable=True), InputKind.DOCUMENT, role)
 
@@ -226,27 +238,27 @@ class OpenAIAdapter:
         found = _Found()
         instructions = body.get("instructions")
         if instructions is not None:
-            found.system.append(_string(instructions, ("instructions",)))
+            found.system.append(expect_string(instructions, ("instructions",)))
         given = body.get("input")
         if isinstance(given, str):
             found.add([(given, ("input",))], InputKind.PROMPT, "user")
         elif isinstance(given, list):
             for i, item in enumerate(given):
-                self._input_item(found, _object(item, ("input", i)), ("input", i))
+                self._input_item(found, expect_object(item, ("input", i)), ("input", i))
         elif given is not None:
-            _fail(("input",), "a string or a list of input items")
+            fail(("input",), "a string or a list of input items")
         prompt = body.get("prompt")  # a stored prompt: its variables are filled in by the caller
         if prompt is not None:
-            variables = _object(prompt, ("prompt",)).get("variables")
+            variables = expect_object(prompt, ("prompt",)).get("variables")
             if variables is not None:
                 at: JsonPath = ("prompt", "variables")
-                for key, value in _object(variables, at).items():
+                for key, value in expect_object(variables, at).items():
                     if isinstance(value, str):
                         found.add([(value, (*at, key))], InputKind.PROMPT, "user")
-        for i, tool in enumerate(_array(body.get("tools"), ("tools",), nullable=True)):
-            spec = _object(tool, ("tools", i))
+        for i, tool in enumerate(expect_list(body.get("tools"), ("tools",), nullable=True)):
+            spec = expect_object(tool, ("tools", i))
             if spec.get("type") in ("function", "custom"):
-                found.declare(_string(spec.get("name"), ("tools", i, "name")))
+                found.declare(expect_string(spec.get("name"), ("tools", i, "name")))
         return found.request(
             "responses", body, _RESPONSES_PARAMS, _integer(body, "max_output_tokens")
         )
@@ -263,13 +275,13 @@ class OpenAIAdapter:
             elif role == "assistant":
                 found.add(texts, InputKind.DOCUMENT, "assistant")
             elif self.strict or not isinstance(role, str):
-                _fail((*at, "role"), _RESPONSES_ROLES)
+                fail((*at, "role"), _RESPONSES_ROLES)
             else:
                 found.add(texts, InputKind.DOCUMENT, role)
         elif not isinstance(kind, str):
-            _fail((*at, "type"), "a string")
+            fail((*at, "type"), "a string")
         elif kind in _CALL_ITEMS:
-            found.tools_called.append(_string(item.get("name"), (*at, "name")))
+            found.tools_called.append(expect_string(item.get("name"), (*at, "name")))
             if kind == "mcp_call" and isinstance(item.get("output"), str):
                 found.add([(item["output"], (*at, "output"))], InputKind.DOCUMENT, "tool")
         elif kind.endswith("_output"):
@@ -288,18 +300,18 @@ class OpenAIAdapter:
         if not self.strict:
             return
         if with_id and not isinstance(body.get("id"), str):
-            _fail(("id",), "a string")
+            fail(("id",), "a string")
         if body.get("object") != object_name:
-            _fail(("object",), f'"{object_name}"')
+            fail(("object",), f'"{object_name}"')
 
     def _usage(
         self, body: dict[str, Any], given: str, made: str | None, *, required: bool
     ) -> Usage:
         usage = body.get("usage")
         if isinstance(usage, dict):
-            return Usage(_count(usage.get(given)), _count(usage.get(made)) if made else None)
+            return Usage(count(usage.get(given)), count(usage.get(made)) if made else None)
         if self.strict and (required or usage is not None):
-            _fail(("usage",), "an object")
+            fail(("usage",), "an object")
         return Usage()
 
 
@@ -314,25 +326,11 @@ class OpenAICompatibleAdapter(OpenAIAdapter):
 # Streams -----------------------------------------------------------------------------------------
 
 
-class _EventStream:
-    """A :class:`StreamDecoder`: SSE framing by :class:`SseSplitter`, meaning by ``read``."""
-
-    def __init__(self, read: Callable[[SseMessage], StreamEvent]) -> None:
-        self._splitter = SseSplitter()
-        self._read = read
-
-    def feed(self, chunk: bytes) -> list[StreamEvent]:
-        return [self._read(message) for message in self._splitter.feed(chunk)]
-
-    def close(self) -> list[StreamEvent]:
-        return [self._read(message) for message in self._splitter.close()]
-
-
 def _chat_chunk(message: SseMessage) -> StreamEvent:
     """One Chat Completions (or legacy Completions) chunk."""
     if message.data.startswith("[DONE]"):  # as the SDK tests it
         return StreamEvent(message.raw, terminal=True)
-    chunk = _json_object(message.data)
+    chunk = json_object(message.data)
     if chunk is None:
         return StreamEvent(message.raw)
     texts: list[str] = []
@@ -356,8 +354,8 @@ def _chat_chunk(message: SseMessage) -> StreamEvent:
     return StreamEvent(
         message.raw,
         text="".join(texts),
-        model=_model(chunk),
-        usage=_usage(usage, "prompt_tokens", "completion_tokens"),
+        model=string_or_none(chunk.get("model")),
+        usage=read_usage(usage, "prompt_tokens", "completion_tokens"),
         tools_called=tuple(tools),
         terminal=isinstance(chunk.get("error"), dict),  # the upstream ends the stream after it
     )
@@ -367,11 +365,10 @@ def _responses_event(message: SseMessage) -> StreamEvent:
     """One Responses API event (its ``type`` is in the data, and usually the event line too)."""
     if message.data.startswith("[DONE]"):  # some compatible servers end with it here too
         return StreamEvent(message.raw, terminal=True)
-    event = _json_object(message.data)
+    event = json_object(message.data)
     if event is None:
         return StreamEvent(message.raw)
-    kind = event.get("type")
-    kind = kind if isinstance(kind, str) else message.event
+    kind = event_type(message, event)
     text = ""
     tools: tuple[str, ...] = ()
     if kind in ("response.output_text.delta", "response.refusal.delta"):
@@ -385,8 +382,8 @@ def _responses_event(message: SseMessage) -> StreamEvent:
     return StreamEvent(
         message.raw,
         text=text,
-        model=_model(response),
-        usage=_usage(response.get("usage"), "input_tokens", "output_tokens"),
+        model=string_or_none(response.get("model")),
+        usage=read_usage(response.get("usage"), "input_tokens", "output_tokens"),
         tools_called=tools,
         terminal=kind in _RESPONSES_TERMINAL,
     )
@@ -448,11 +445,13 @@ def _prompts(body: dict[str, Any], operation: str) -> ParsedRequest:
         )
         if body.get("suffix") is not None:
             found.add(
-                [(_string(body["suffix"], ("suffix",)), ("suffix",))], InputKind.PROMPT, "user"
+                [(expect_string(body["suffix"], ("suffix",)), ("suffix",))],
+                InputKind.PROMPT,
+                "user",
             )
         return found.request(operation, body, _COMPLETIONS_PARAMS, _integer(body, "max_tokens"))
     texts = _strings(body.get("input"), ("input",), nullable=False)
-    found.add(texts, InputKind.DOCUMENT, "embedding_input")
+    found.add(texts, InputKind.DOCUMENT, EMBEDDING_ROLE)
     return found.request(operation, body, _EMBEDDINGS_PARAMS, None)
 
 
@@ -467,10 +466,10 @@ def _strings(value: Any, at: JsonPath, *, nullable: bool) -> Texts:
         for i, item in enumerate(value):
             if isinstance(item, str):
                 texts.append((item, (*at, i)))
-            elif not (_is_token(item) or (isinstance(item, list) and all(map(_is_token, item)))):
-                _fail((*at, i), "a string or a list of token ids")
+            elif not (is_integer(item) or (isinstance(item, list) and all(map(is_integer, item)))):
+                fail((*at, i), "a string or a list of token ids")
         return texts
-    _fail(at, "a string, a list of strings or a list of token ids")
+    fail(at, "a string, a list of strings or a list of token ids")
 
 
 def _texts(content: Any, at: JsonPath, types: frozenset[str], *, nullable: bool = False) -> Texts:
@@ -480,16 +479,16 @@ def _texts(content: Any, at: JsonPath, types: frozenset[str], *, nullable: bool 
     if content is None and nullable:
         return []
     if not isinstance(content, list):
-        _fail(at, "a string or a list of content parts")
+        fail(at, "a string or a list of content parts")
     texts: Texts = []
     for j, item in enumerate(content):
         where = (*at, j)
-        part = _object(item, where)
+        part = expect_object(item, where)
         kind = part.get("type")
         if not isinstance(kind, str):
-            _fail((*where, "type"), "a string")
+            fail((*where, "type"), "a string")
         if kind in types:
-            texts.append((_string(part.get("text"), (*where, "text")), (*where, "text")))
+            texts.append((expect_string(part.get("text"), (*where, "text")), (*where, "text")))
         elif kind == "refusal" and _is_str(part.get("refusal")):
             texts.append((part["refusal"], (*where, "refusal")))
         elif _is_str(part.get("text")):  # a part type not listed here carries text all the same
@@ -500,7 +499,7 @@ def _texts(content: Any, at: JsonPath, types: frozenset[str], *, nullable: bool 
 def _field_texts(item: dict[str, Any], key: str, text_key: str, at: JsonPath) -> Texts:
     """``item[key][k][text_key]`` for each entry that has a string there."""
     texts: Texts = []
-    for k, entry in enumerate(_array(item.get(key), (*at, key), nullable=True)):
+    for k, entry in enumerate(expect_list(item.get(key), (*at, key), nullable=True)):
         if isinstance(entry, dict) and _is_str(entry.get(text_key)):
             texts.append((entry[text_key], (*at, key, k, text_key)))
     return texts
@@ -514,19 +513,23 @@ def _assistant_message(
     for key in _MESSAGE_TEXT:
         if _is_str(message.get(key)):
             found.add([(message[key], (*at, key))], kind)
-    for j, call in enumerate(_array(message.get("tool_calls"), (*at, "tool_calls"), nullable=True)):
+    for j, call in enumerate(
+        expect_list(message.get("tool_calls"), (*at, "tool_calls"), nullable=True)
+    ):
         where = (*at, "tool_calls", j)
-        found.tools_called.append(_chat_tool_name(_object(call, where), where))
+        found.tools_called.append(_chat_tool_name(expect_object(call, where), where))
     legacy = message.get("function_call")
     if legacy is not None:
         where = (*at, "function_call")
-        found.tools_called.append(_string(_object(legacy, where).get("name"), (*where, "name")))
+        found.tools_called.append(
+            expect_string(expect_object(legacy, where).get("name"), (*where, "name"))
+        )
 
 
 def _chat_tool_name(spec: dict[str, Any], at: JsonPath) -> str:
     """The name in a tool declaration or call: ``function.name`` (or ``custom.name``)."""
     key = "custom" if spec.get("type") == "custom" else "function"
-    return _string(_object(spec.get(key), (*at, key)).get("name"), (*at, key, "name"))
+    return expect_string(expect_object(spec.get(key), (*at, key)).get("name"), (*at, key, "name"))
 
 
 def _output_item(found: _Found, item: dict[str, Any], at: JsonPath) -> None:
@@ -535,7 +538,7 @@ def _output_item(found: _Found, item: dict[str, Any], at: JsonPath) -> None:
     if kind == "message":
         found.add(_texts(item.get("content"), (*at, "content"), frozenset({"output_text"})))
     elif kind in _CALL_ITEMS:
-        found.tools_called.append(_string(item.get("name"), (*at, "name")))
+        found.tools_called.append(expect_string(item.get("name"), (*at, "name")))
 
 
 def _error_object(kind: ErrorKind, message: str) -> dict[str, Any]:
@@ -546,20 +549,6 @@ def _error_object(kind: ErrorKind, message: str) -> dict[str, Any]:
 def _json(value: Any) -> bytes:
     # ensure_ascii: no raw newline can reach the wire, so a message cannot break SSE framing.
     return json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-
-
-def _json_object(data: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(data)
-    except (ValueError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _usage(usage: Any, given: str, made: str) -> Usage | None:
-    if not isinstance(usage, dict):
-        return None
-    return Usage(_count(usage.get(given)), _count(usage.get(made)))
 
 
 def _items(value: Any) -> list[Any]:
@@ -574,64 +563,19 @@ def _dig(value: Any, *keys: str) -> Any:
     return value
 
 
-def _model(body: dict[str, Any]) -> str | None:
-    model = body.get("model")
-    return model if isinstance(model, str) else None
-
-
 def _request_model(body: dict[str, Any]) -> str | None:
     model = body.get("model")
-    return None if model is None else _string(model, ("model",))
+    return None if model is None else expect_string(model, ("model",))
 
 
 def _integer(body: dict[str, Any], key: str) -> int | None:
     value = body.get(key)
     if value is None:
         return None
-    if not _is_token(value):
-        _fail((key,), "an integer")
+    if not is_integer(value):
+        fail((key,), "an integer")
     return int(value)
-
-
-def _count(value: Any) -> int | None:
-    return value if _is_token(value) else None
-
-
-def _is_token(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_str(value: Any) -> bool:
     return isinstance(value, str)
-
-
-def _string(value: Any, at: JsonPath) -> str:
-    if not isinstance(value, str):
-        _fail(at, "a string")
-    return value
-
-
-def _object(value: Any, at: JsonPath) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        _fail(at, "an object")
-    return value
-
-
-def _array(value: Any, at: JsonPath, *, nullable: bool = False) -> list[Any]:
-    if value is None and nullable:
-        return []
-    if not isinstance(value, list):
-        _fail(at, "a list")
-    return value
-
-
-def _fail(at: JsonPath, expected: str) -> NoReturn:
-    raise MalformedRequest(f"{_where(at)} must be {expected}")
-
-
-def _where(at: JsonPath) -> str:
-    """``("messages", 2, "content")`` as ``messages[2].content``."""
-    text = ""
-    for step in at:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
-    return text or "request body"

@@ -4,15 +4,18 @@ OpenAI, Anthropic and Gemini stream answers as SSE. The gateway must see each ev
 its text) and forward it byte for byte, so :class:`SseSplitter` cuts a byte stream at event
 boundaries (a blank line: ``\\n\\n``, ``\\r\\n\\r\\n`` or ``\\r\\r``) and keeps an incomplete event until
 the next chunk. Memory is bounded: an event over ``max_event_bytes`` is an error, not a buffer that
-grows without end.
+grows without end. :class:`SseDecoder` is the framing every SSE dialect shares; what an event means
+is the dialect's ``read``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from wardgate.gateway.providers.base import MalformedRequest
+from wardgate.gateway.providers.base import MalformedRequest, StreamEvent
 
 _BOUNDARY = re.compile(rb"\r\n\r\n|\n\n|\r\r|\r\n\n|\n\r\n")
 _LINE = re.compile(r"\r\n|\r|\n")
@@ -44,6 +47,13 @@ def parse_event(raw: bytes) -> SseMessage:
         elif name == "data":
             data.append(value)
     return SseMessage(raw, event, "\n".join(data))
+
+
+def event_type(message: SseMessage, data: Mapping[str, Any]) -> str | None:
+    """What kind of event ``message`` is: its data's ``type`` where that is a string (Anthropic and
+    the Responses API send both, and they agree), else its ``event:`` line."""
+    kind = data.get("type")
+    return kind if isinstance(kind, str) else message.event
 
 
 class SseSplitter:
@@ -78,3 +88,23 @@ class SseSplitter:
         rest, self._buffer = bytes(self._buffer), bytearray()
         self._searched = 0
         return [parse_event(rest)] if rest else []
+
+
+class SseDecoder:
+    """A :class:`~wardgate.gateway.providers.base.StreamDecoder` for one SSE dialect: framing by
+    :class:`SseSplitter`, meaning by ``read`` (one :class:`StreamEvent` per message, its ``raw``
+    the message's bytes, so the events concatenate to the stream)."""
+
+    def __init__(
+        self,
+        read: Callable[[SseMessage], StreamEvent],
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    ) -> None:
+        self._splitter = SseSplitter(max_event_bytes)
+        self._read = read
+
+    def feed(self, chunk: bytes) -> list[StreamEvent]:
+        return [self._read(message) for message in self._splitter.feed(chunk)]
+
+    def close(self) -> list[StreamEvent]:
+        return [self._read(message) for message in self._splitter.close()]
