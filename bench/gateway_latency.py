@@ -183,7 +183,9 @@ class ResponseParser:
 
     def feed(self, data: bytes) -> list[bytes]:
         if self.done:
-            raise ProtocolError("data after the end of the response")
+            if data:
+                raise ProtocolError("data after the end of the response")
+            return []
         self._buf += data
         out: list[bytes] = []
         while not self.done and self._step(out):
@@ -415,6 +417,7 @@ def chat_body(prompt: str, *, stream: bool = False) -> bytes:
 @dataclass(slots=True)
 class RunResult:
     latencies_ms: list[float] = field(default_factory=list)
+    send_lag_ms: list[float] = field(default_factory=list)  # task start - scheduled time
     errors: Counter[str] = field(default_factory=Counter)
     span_s: float = 0.0
     generator_cpu_s: float = 0.0
@@ -453,6 +456,7 @@ async def run_open_loop(
 
     async def one(i: int, due: int) -> None:
         nonlocal last_done
+        result.send_lag_ms.append((time.monotonic_ns() - due) / 1e6)
         try:
             status, done = await pool.request(requests[i % len(requests)], timeout_s=timeout_s)
         except (OSError, ProtocolError, TimeoutError) as exc:
@@ -877,6 +881,7 @@ class Measured:
     errors: Counter[str]
     server_cpu_ms: float  # CPU of the target's process per successful request
     generator_cpu_pct: float
+    send_lag_p99_ms: float
 
 
 @dataclass(slots=True)
@@ -927,6 +932,7 @@ class Bench:
             run.errors,
             (cpu_after - cpu_before) * 1e3 / summary.ok if summary.ok else math.nan,
             100 * run.generator_cpu_s / run.span_s if run.span_s else math.nan,
+            percentile(run.send_lag_ms, 99),
         )
         self.measured.append(measured)
         print(
@@ -945,6 +951,7 @@ def _target_cells(m: Measured) -> list[str]:
         *m.summary.cells(),
         ms(m.server_cpu_ms),
         f"{m.generator_cpu_pct:.0f}%",
+        ms(m.send_lag_p99_ms),
     ]
 
 
@@ -960,6 +967,7 @@ RUN_HEADERS = [
     "max ms",
     "server CPU ms/req",
     "generator CPU",
+    "send lag p99 ms",
 ]
 ADDED_HEADERS = [
     "scenario",
@@ -1337,7 +1345,8 @@ def _report(bench: Bench, header: Sequence[str], litellm_note: str) -> list[Tabl
         "Percentiles are nearest-rank over successful requests; 'achieved' = successes / time "
         "from the first scheduled send to the last answer; 'server CPU ms/req' = CPU time of the "
         "target's process (the fake for direct rows, else the proxy alone) / successes; "
-        "'generator CPU' = this process's CPU share during the run.",
+        "'generator CPU' = this process's CPU share during the run; 'send lag' = how late the "
+        "generator started a request after its scheduled time (already inside the latency).",
         "Gateway: API-key authentication (a key made with `KeyStore.create` in a temporary "
         "database, sent as `Authorization: Bearer`), the built-in Cedar policy, request and token "
         "limits at values that never refuse (the limiter runs on every call), the access log "

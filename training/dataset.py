@@ -18,9 +18,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bench.corpus import CorpusRow
 from tokenizers import Tokenizer
 
+from bench.corpus import CorpusRow
 from wardgate.detect.classifier.labels import AttackClass, class_of
 from wardgate.detect.classifier.windows import Window, cut
 

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
+
 from bench.corpus import CorpusRow
 from bench.eval_detection import FoldInfo
-
 from training import train as recipe
 
 DEFAULT_CONFIG = recipe.REPO / "configs" / "default.yaml"

@@ -29,9 +29,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from bench.corpus import CorpusRow, assign_folds, load_corpus, resolve_data_dir
 from tokenizers import Tokenizer
 
+from bench.corpus import CorpusRow, assign_folds, load_corpus, resolve_data_dir
 from training import card
 from training.augment import augment
 from training.dataset import TrainText, from_corpus, from_examples, to_windows

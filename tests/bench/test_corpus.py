@@ -7,6 +7,9 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from bench.corpus import (
     DATA_ENV,
     DEFAULT_DATA,
@@ -18,8 +21,6 @@ from bench.corpus import (
     sample_rows,
     source_group,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bench.corpus import REPO_ROOT, assign_folds, load_corpus
 
 from bench import eval_detection
+from bench.corpus import REPO_ROOT, assign_folds, load_corpus
 
 SIGNATURES_ONLY = REPO_ROOT / "configs" / "signatures-only.yaml"
 HOOK_MODULE = "wardgate_test_fold_hook"

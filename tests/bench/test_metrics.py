@@ -7,6 +7,7 @@ import math
 import random
 
 import pytest
+
 from bench.metrics import (
     Confusion,
     balanced_accuracy,

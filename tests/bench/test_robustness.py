@@ -11,6 +11,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bench.corpus import CorpusRow
 from bench.robustness import (
     EMOJI,
@@ -33,8 +36,6 @@ from bench.robustness import (
     select_rows,
     translation,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parents[2]
 SIGNATURES_ONLY = REPO / "configs" / "signatures-only.yaml"

@@ -274,13 +274,6 @@ async def test_a_stream_event_over_the_limit_is_partial(gw: Harness) -> None:
     assert b'"error"' in response.content  # the client is told, in the dialect
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Route.stream.max_event_bytes is never used: Gateway._relay_stream calls "
-    "adapter.stream_decoder(path) and every decoder keeps its 1 MiB default. Fix: add a "
-    "max_event_bytes parameter to ProviderAdapter.stream_decoder (all adapters) and pass "
-    "route.stream.max_event_bytes from _relay_stream.",
-)
 @pytest.mark.asyncio
 async def test_the_routes_max_event_bytes_bounds_stream_events(gw: Harness) -> None:
     event = {"choices": [{"index": 0, "delta": {"content": "a" * 4000}}]}

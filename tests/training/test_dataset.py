@@ -6,10 +6,11 @@ import re
 from collections import Counter
 
 import pytest
-from bench.corpus import CorpusRow
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tokenizers import Tokenizer
+
+from bench.corpus import CorpusRow
 from training.dataset import (
     BENIGN_WINDOWS_PER_TEXT,
     EXCLUDED_GROUPS,
@@ -17,7 +18,6 @@ from training.dataset import (
     from_corpus,
     to_windows,
 )
-
 from wardgate.detect.classifier.bundle import PACKAGED
 from wardgate.detect.classifier.labels import AttackClass, class_of
 from wardgate.detect.classifier.windows import CLS_ID, SEP_ID, cut

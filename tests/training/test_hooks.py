@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from bench.corpus import CorpusRow
 from bench.eval_detection import FoldInfo
-from training.hooks import find_fold_bundle
-
 from training import hooks
+from training.hooks import find_fold_bundle
 
 
 def _fold(

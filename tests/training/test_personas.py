@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
-from training.personas import _QUESTIONS, appended_injections, benign_personas
 
+from training.personas import _QUESTIONS, appended_injections, benign_personas
 from wardgate.detect.classifier.labels import AttackClass
 
 

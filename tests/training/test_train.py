@@ -11,9 +11,11 @@ import random
 
 import numpy as np
 import pytest
-from bench.corpus import CorpusRow
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from bench.corpus import CorpusRow
+from training import train
 from training.train import (
     Judged,
     Scored,
@@ -26,8 +28,6 @@ from training.train import (
     per_source,
     reliability,
 )
-
-from training import train
 from wardgate.detect.classifier.bundle import Calibration
 from wardgate.detect.classifier.labels import AttackClass
 

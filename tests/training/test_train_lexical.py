@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from training.lexical import feature_matrix, fit_logistic, to_lexical_model, train_lexical
 
+from training.lexical import feature_matrix, fit_logistic, to_lexical_model, train_lexical
 from wardgate.detect.classifier.lexical import LexicalModel, featurize
 
 # A small separable task written for this test: polite requests versus attempts to make the

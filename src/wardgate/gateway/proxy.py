@@ -674,7 +674,7 @@ class Gateway:
 
         stream = route.stream
         guard = StreamGuard(
-            adapter.stream_decoder(call.upstream_path),
+            adapter.stream_decoder(call.upstream_path, stream.max_event_bytes),
             check if inspect_on else _pass,
             release_ahead_chars=stream.release_ahead_chars if inspect_on else 1 << 62,
             overlap_chars=stream.overlap_chars,

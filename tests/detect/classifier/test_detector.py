@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from bench.latency import synthesise
 
+from bench.latency import synthesise
 from wardgate import Scanner
 from wardgate.core import Category, InputKind
 from wardgate.detect.base import ScanContext, TextView

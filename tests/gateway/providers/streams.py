@@ -13,15 +13,14 @@ from hypothesis import strategies as st
 from wardgate.gateway.providers.base import StreamDecoder, StreamEvent
 
 T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
 
 
-class Feedable(Protocol[T_co]):
+class Feedable(Protocol[T]):
     """A stream decoder or splitter: anything fed bytes that gives back items and is closed."""
 
-    def feed(self, chunk: bytes) -> list[T_co]: ...
+    def feed(self, chunk: bytes) -> list[T]: ...
 
-    def close(self) -> list[T_co]: ...
+    def close(self) -> list[T]: ...
 
 
 def split(stream: bytes, cuts: Iterable[int]) -> list[bytes]:

@@ -10,6 +10,7 @@ import anthropic
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from tests.gateway.providers.bodies import (
     JSON,
     mostly,
@@ -27,7 +28,6 @@ from tests.gateway.providers.streams import (
     feed,
     typed_event,
 )
-
 from wardgate.core.phase import InputKind
 from wardgate.gateway.providers.anthropic import AnthropicAdapter
 from wardgate.gateway.providers.base import (

@@ -4,6 +4,7 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from tests.gateway.providers.bodies import (
     json_values,
     request_or_malformed,
@@ -17,7 +18,6 @@ from tests.gateway.providers.streams import (
     split,
     sse_data,
 )
-
 from wardgate.core.phase import InputKind
 from wardgate.gateway.providers.base import (
     STATUS,

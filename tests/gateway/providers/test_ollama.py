@@ -4,6 +4,7 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from tests.gateway.providers.bodies import (
     json_values,
     request_or_malformed,
@@ -11,7 +12,6 @@ from tests.gateway.providers.bodies import (
     response_or_malformed,
 )
 from tests.gateway.providers.streams import any_split, assert_split_changes_nothing, feed, split
-
 from wardgate.core.phase import InputKind
 from wardgate.gateway.providers.base import (
     STATUS,

@@ -11,6 +11,7 @@ import openai
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from tests.gateway.providers.bodies import (
     JSON,
     mostly,
@@ -29,7 +30,6 @@ from tests.gateway.providers.streams import (
     sse_data,
     typed_event,
 )
-
 from wardgate.core.phase import InputKind
 from wardgate.gateway.providers.base import (
     STATUS,

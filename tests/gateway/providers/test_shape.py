@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from tests.gateway.providers.bodies import JSON
 
+from tests.gateway.providers.bodies import JSON
 from wardgate.gateway.providers.base import MalformedRequest, Usage, get_at
 from wardgate.gateway.providers.shape import (
     MAX_LEAF_DEPTH,

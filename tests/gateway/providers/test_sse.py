@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.gateway.providers.streams import any_split, byte_by_byte, feed
 
+from tests.gateway.providers.streams import any_split, byte_by_byte, feed
 from wardgate.gateway.providers.base import MalformedRequest, StreamEvent
 from wardgate.gateway.providers.sse import (
     SseDecoder,

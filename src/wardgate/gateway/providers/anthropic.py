@@ -146,8 +146,8 @@ class AnthropicAdapter:
             and body.get("stream") is True
         )
 
-    def stream_decoder(self, path: str) -> StreamDecoder:
-        return SseDecoder(_event)
+    def stream_decoder(self, path: str, max_event_bytes: int = 1 << 20) -> StreamDecoder:
+        return SseDecoder(_event, max_event_bytes)
 
     def error(self, kind: ErrorKind, message: str) -> ErrorReply:
         return ErrorReply(STATUS[kind], _error_json(kind, message))

@@ -166,7 +166,9 @@ class ProviderAdapter(Protocol):
         """Whether the upstream will answer this request as a stream."""
         ...
 
-    def stream_decoder(self, path: str) -> StreamDecoder: ...
+    def stream_decoder(self, path: str, max_event_bytes: int = 1 << 20) -> StreamDecoder:
+        """A decoder for one streamed answer; an event over ``max_event_bytes`` is an error."""
+        ...
 
     def error(self, kind: ErrorKind, message: str) -> ErrorReply:
         """The dialect's error for ``kind``, so the client SDK raises its usual exception."""

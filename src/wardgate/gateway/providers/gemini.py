@@ -524,8 +524,8 @@ class GeminiAdapter:
     def is_stream(self, path: str, body: Any) -> bool:
         return _route(path)[1] == "streamGenerateContent"
 
-    def stream_decoder(self, path: str) -> GeminiStreamDecoder:
-        return GeminiStreamDecoder()
+    def stream_decoder(self, path: str, max_event_bytes: int = 1 << 20) -> GeminiStreamDecoder:
+        return GeminiStreamDecoder(max_event_bytes)
 
     def error(self, kind: ErrorKind, message: str) -> ErrorReply:
         return ErrorReply(STATUS[kind], json.dumps(self._error_body(kind, message)).encode())

@@ -46,7 +46,8 @@ class HttpAdapter:
     def is_stream(self, path: str, body: Any) -> bool:
         return False
 
-    def stream_decoder(self, path: str) -> PassthroughDecoder:
+    def stream_decoder(self, path: str, max_event_bytes: int = 1 << 20) -> PassthroughDecoder:
+        del max_event_bytes  # nothing is buffered: every chunk passes as it comes
         return PassthroughDecoder()
 
     def error(self, kind: ErrorKind, message: str) -> ErrorReply:

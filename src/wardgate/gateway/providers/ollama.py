@@ -333,8 +333,8 @@ class OllamaAdapter:
             return True
         return found is None or found[1]
 
-    def stream_decoder(self, path: str) -> NdjsonDecoder:
-        return NdjsonDecoder()
+    def stream_decoder(self, path: str, max_event_bytes: int = 1 << 20) -> NdjsonDecoder:
+        return NdjsonDecoder(max_event_bytes)
 
     def error(self, kind: ErrorKind, message: str) -> ErrorReply:
         return ErrorReply(STATUS[kind], json.dumps({"error": message}).encode())

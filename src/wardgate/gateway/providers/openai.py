@@ -183,10 +183,10 @@ class OpenAIAdapter:
             and body.get("stream") is True
         )
 
-    def stream_decoder(self, path: str) -> StreamDecoder:
+    def stream_decoder(self, path: str, max_event_bytes: int = 1 << 20) -> StreamDecoder:
         if _operation("POST", path) == "responses":
-            return SseDecoder(_responses_event)
-        return SseDecoder(_chat_chunk)
+            return SseDecoder(_responses_event, max_event_bytes)
+        return SseDecoder(_chat_chunk, max_event_bytes)
 
     def error(self, kind: ErrorKind, message: str) -> ErrorReply:
         return ErrorReply(STATUS[kind], _json({"error": _error_object(kind, message)}))
