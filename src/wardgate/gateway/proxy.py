@@ -166,6 +166,9 @@ class Gateway:
         await self.c.log_phase.stop()
         for client in self.c.clients.values():
             await client.aclose()
+        close = getattr(self.c.limiter, "aclose", None)
+        if close is not None:
+            await close()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -282,6 +282,10 @@ class RedisLimiter:
         self._failing = False
         self.backend_errors = 0
 
+    async def aclose(self) -> None:
+        """Close the Redis connections (the gateway calls this at shutdown)."""
+        await self._redis.aclose()
+
     async def hit(self, key: str, limit: RateLimit) -> LimitDecision:
         now = _now_us(self._clock)
         try:
