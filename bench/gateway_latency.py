@@ -894,6 +894,21 @@ class Bench:
     gateway_service: Service | None = None
     stream_rows: list[tuple[str, StreamRun]] = field(default_factory=list)
     detection: list[str] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    settle_waits: list[str] = field(default_factory=list)
+
+    async def settle(self, after: str, window_s: float = 0.5, max_wait_s: float = 90.0) -> None:
+        """Wait until every server process is (nearly) idle, so that a proxy still working off
+        the backlog of an overloaded run does not steal CPU from the next run."""
+        started = time.monotonic()
+        while time.monotonic() - started < max_wait_s:
+            before = sum(s.cpu_s() for s in self.services)
+            await asyncio.sleep(window_s)
+            if sum(s.cpu_s() for s in self.services) - before < 0.05 * window_s:
+                break
+        waited = time.monotonic() - started
+        if waited > 2 * window_s + 0.5:
+            self.settle_waits.append(f"{after}: {waited:.0f} s")
 
     def requests_for(self, target: Target, bodies: Sequence[bytes]) -> list[bytes]:
         headers = [("Authorization", f"Bearer {target.auth}")]
@@ -910,6 +925,7 @@ class Bench:
                 return_exceptions=True,
             )
         pool.close()
+        await self.settle(f"warm-up {target.name}")
 
     async def measure(
         self, scenario: str, target: Target, rate: float, requests: Sequence[bytes]
@@ -940,7 +956,7 @@ class Bench:
             f"{ms(summary.p99)} ms, {summary.errors} errors",
             file=sys.stderr,
         )
-        await asyncio.sleep(0.5)  # let sockets settle between runs
+        await self.settle(f"{target.name} @ {rate:g}/s")
         return measured
 
 
@@ -1217,6 +1233,7 @@ async def _scenario_stream(bench: Bench, gateway: Target) -> None:
         await run_streams(pool, raw, [0.0, 0.1], args.stream_chunks, args.timeout + stream_s)
         run = await run_streams(pool, raw, offsets, args.stream_chunks, args.timeout + stream_s)
         pool.close()
+        await bench.settle(f"1c stream {target.name}")
         bench.stream_rows.append((target.name, run))
         print(
             f"  1c stream {target.name:>8}: lag p99 {ms(percentile(run.lags_ms, 99))} ms, "
@@ -1360,6 +1377,11 @@ def _report(bench: Bench, header: Sequence[str], litellm_note: str) -> list[Tabl
         *bench.detection,
         litellm_note,
     ]
+    if bench.settle_waits:
+        notes.append(
+            "Between runs the benchmark waits until every server process is idle (at most 90 s); "
+            "waits longer than a second, after: " + "; ".join(bench.settle_waits) + "."
+        )
     bench.notes = notes
     return tables
 
@@ -1374,7 +1396,7 @@ async def _run(args: argparse.Namespace, workdir: Path) -> tuple[list[str], list
         }
         if litellm is not None:
             targets["litellm"] = Target("litellm", litellm.port, "", LITELLM_MASTER_KEY, litellm)
-        bench = Bench(args, fake, targets, gateway_service=gateway)
+        bench = Bench(args, fake, targets, gateway_service=gateway, services=services)
         if not args.litellm_python:
             litellm_note = (
                 "LiteLLM: not measured (no `--litellm-python PATH`). Install it in a separate "

@@ -78,6 +78,9 @@ CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "x-goog
 _STREAM_TYPES = ("text/event-stream", "application/x-ndjson", "application/jsonl")
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+# Bodies handed to the LOG phase are cut here: consumers need shapes, not megabytes, and the
+# queue's memory must stay bounded (log_queue exchanges x two bodies at most).
+LOG_BODY_BYTES = 64 * 1024
 
 
 class Refusal(Exception):
@@ -111,6 +114,7 @@ class Call:
     metadata: dict[str, Any] = field(default_factory=dict)
     status: int = 0
     response_headers: tuple[tuple[str, str], ...] = ()
+    response_body: bytes | None = None
     usage: Usage | None = None
     output_chars: int = 0
 
@@ -582,6 +586,8 @@ class Gateway:
         elif route.mode is not Mode.OFF and route.provider != "http":
             call.metadata["response_scan"] = f"none: status {status} or content type {ctype or '-'}"
         call.status = status
+        call.response_headers = tuple(headers)
+        call.response_body = body[:LOG_BODY_BYTES]
         ctype_out = next((v for k, v in headers if k.lower() == "content-type"), "application/json")
         rest = [(k, v) for k, v in headers if k.lower() != "content-type"]
         await send_response(send, status, body, ctype_out, rest)
@@ -765,8 +771,12 @@ class Gateway:
             self._spend(call)
         verdict = _overall(call.verdicts)
         exchange = Exchange(
-            request=HttpRequest(call.method, _logged_url(call), _logged_headers(call), call.body),
-            response=HttpResponse(call.status) if call.status else None,
+            request=HttpRequest(
+                call.method, _logged_url(call), _logged_headers(call), call.body[:LOG_BODY_BYTES]
+            ),
+            response=HttpResponse(call.status, call.response_headers, call.response_body or b"")
+            if call.status
+            else None,
             identity=call.identity,
             metadata={
                 **call.metadata,
@@ -775,6 +785,7 @@ class Gateway:
                 "mode": route.mode.value,
                 "client": _client(scope),
                 "latency_ms": round(elapsed_s * 1000, 3),
+                "request_body_truncated": len(call.body) > LOG_BODY_BYTES,
                 "usage": None
                 if call.usage is None
                 else {"input": call.usage.input_tokens, "output": call.usage.output_tokens},
