@@ -626,6 +626,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has spent busy, all cores, steal included (Linux
+    ``/proc/stat``; 0 elsewhere)."""
+    try:
+        fields = Path("/proc/stat").read_text(encoding="ascii").splitlines()[0].split()[1:]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    return (user + nice + system + irq + softirq + steal) / tick
+
+
 def process_tree_cpu_s(pid: int) -> float:
     """User + system CPU seconds of ``pid`` and its descendants (Linux ``/proc``); 0 elsewhere."""
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -665,15 +677,26 @@ class Service:
     ) -> None:
         self.name, self.port, self.ready_path = name, port, ready_path
         self.log_path = workdir / f"{name}.log"
+        self._argv, self._env = list(argv), dict(env) if env is not None else None
         self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
-            list(argv),
+        self.proc = self._spawn()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            self._argv,
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            env=dict(env) if env is not None else None,
+            env=self._env,
             cwd=Path.cwd(),
             start_new_session=True,
         )
+
+    def restart(self, ready_timeout_s: float) -> None:
+        """Stop and start again on the same port (same argv), for a server that is stuck."""
+        self.stop()
+        self._log = self.log_path.open("ab")
+        self.proc = self._spawn()
+        self.wait_ready(ready_timeout_s)
 
     def wait_ready(self, timeout_s: float) -> None:
         import httpx  # noqa: PLC0415
@@ -882,29 +905,38 @@ class Measured:
     server_cpu_ms: float  # CPU of the target's process per successful request
     generator_cpu_pct: float
     send_lag_p99_ms: float
+    other_cpu_pct: float  # busy CPU of everything but the benchmark's processes, % of one core
 
 
 @dataclass(slots=True)
 class Bench:
     args: argparse.Namespace
-    fake: Service
     targets: dict[str, Target]
     measured: list[Measured] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    gateway_service: Service | None = None
     stream_rows: list[tuple[str, StreamRun]] = field(default_factory=list)
     detection: list[str] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)
     settle_waits: list[str] = field(default_factory=list)
+    restarts: list[str] = field(default_factory=list)
 
-    async def settle(self, after: str, window_s: float = 0.5, max_wait_s: float = 90.0) -> None:
+    async def settle(self, after: str, window_s: float = 0.5, max_wait_s: float = 30.0) -> None:
         """Wait until every server process is (nearly) idle, so that a proxy still working off
-        the backlog of an overloaded run does not steal CPU from the next run."""
+        the backlog of an overloaded run does not steal CPU from the next run; a process still
+        busy after ``max_wait_s`` is restarted (and the restart reported)."""
         started = time.monotonic()
-        while time.monotonic() - started < max_wait_s:
-            before = sum(s.cpu_s() for s in self.services)
+        quiet = 0.05 * window_s
+        while True:
+            before = [s.cpu_s() for s in self.services]
             await asyncio.sleep(window_s)
-            if sum(s.cpu_s() for s in self.services) - before < 0.05 * window_s:
+            used = [s.cpu_s() - b for s, b in zip(self.services, before, strict=True)]
+            if sum(used) < quiet:
+                break
+            if time.monotonic() - started > max_wait_s:
+                for service, cpu in zip(self.services, used, strict=True):
+                    if cpu >= quiet:
+                        await asyncio.to_thread(service.restart, 180.0)
+                        self.restarts.append(f"{service.name} after {after}")
                 break
         waited = time.monotonic() - started
         if waited > 2 * window_s + 0.5:
@@ -936,8 +968,12 @@ class Bench:
         await pool.prewarm(min(64, max(8, int(rate / 20))))
         service = target.service
         cpu_before = service.cpu_s() if service else 0.0
+        ours_before = sum(s.cpu_s() for s in self.services)
+        busy_before, wall_before = machine_busy_s(), time.monotonic()
         run = await run_open_loop(pool, requests, offsets, self.args.timeout)
         cpu_after = service.cpu_s() if service else 0.0
+        ours = sum(s.cpu_s() for s in self.services) - ours_before + run.generator_cpu_s
+        busy, wall = machine_busy_s() - busy_before, time.monotonic() - wall_before
         pool.close()
         summary = run.summary()
         measured = Measured(
@@ -949,6 +985,7 @@ class Bench:
             (cpu_after - cpu_before) * 1e3 / summary.ok if summary.ok else math.nan,
             100 * run.generator_cpu_s / run.span_s if run.span_s else math.nan,
             percentile(run.send_lag_ms, 99),
+            max(0.0, 100 * (busy - ours) / wall) if busy else math.nan,
         )
         self.measured.append(measured)
         print(
@@ -968,6 +1005,7 @@ def _target_cells(m: Measured) -> list[str]:
         ms(m.server_cpu_ms),
         f"{m.generator_cpu_pct:.0f}%",
         ms(m.send_lag_p99_ms),
+        "-" if math.isnan(m.other_cpu_pct) else f"{m.other_cpu_pct:.0f}%",
     ]
 
 
@@ -984,6 +1022,7 @@ RUN_HEADERS = [
     "server CPU ms/req",
     "generator CPU",
     "send lag p99 ms",
+    "other CPU",
 ]
 ADDED_HEADERS = [
     "scenario",
@@ -1097,13 +1136,28 @@ def stream_table(rows: Sequence[tuple[str, StreamRun]], args: argparse.Namespace
     return table
 
 
+def server_stack(python: str) -> str:
+    """The event loop and HTTP parser uvicorn picks (``auto``) under ``python``."""
+    probe = (
+        "import importlib.util as u; print('uvloop' if u.find_spec('uvloop') else 'asyncio', "
+        "'httptools' if u.find_spec('httptools') else 'h11')"
+    )
+    try:
+        done = subprocess.run(
+            [python, "-c", probe], check=True, capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown unknown"
+    return done.stdout.strip()
+
+
 def machine_lines(args: argparse.Namespace, litellm_version: str | None) -> list[str]:
     from wardgate import __version__  # noqa: PLC0415
 
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = os.getloadavg() if hasattr(os, "getloadavg") else (math.nan,) * 3
-    loop = "uvloop" if _has("uvloop") else "asyncio"
-    parser = "httptools" if _has("httptools") else "h11"
+    loop, parser = server_stack(args.gateway_python).split()
+    python = "" if args.gateway_python == sys.executable else f", run by {args.gateway_python}"
     lines = [
         f"CPU: {cpu_model()}, {os.cpu_count()} logical cores ({usable} usable), shared by the "
         f"load generator, the fake upstream and the proxy (one process each); load average at "
@@ -1111,20 +1165,14 @@ def machine_lines(args: argparse.Namespace, litellm_version: str | None) -> list
         f"Python {platform.python_version()} ({platform.python_implementation()}) on "
         f"{platform.platform()}",
         f"wardgate {__version__} (`wardgate serve`, uvicorn with the {loop} loop and the {parser} "
-        "HTTP parser, access log on, one process); fake upstream: "
-        "`wardgate.testing.fake_llm.FakeLLM` under uvicorn, same venv",
+        f"HTTP parser, access log on, one process{python}); fake upstream: "
+        "`wardgate.testing.fake_llm.FakeLLM` under uvicorn, this venv",
         f"Schedule: open loop, {'Poisson' if args.poisson else 'evenly spaced'} arrivals, "
         f"{args.seconds:g} s per run, timeout {args.timeout:g} s, seed {args.seed}",
     ]
     if litellm_version:
         lines.append(f"LiteLLM proxy: {litellm_version} (its own venv: {args.litellm_python})")
     return lines
-
-
-def _has(module: str) -> bool:
-    import importlib.util  # noqa: PLC0415
-
-    return importlib.util.find_spec(module) is not None
 
 
 def render_markdown(header: Sequence[str], tables: Sequence[Table], notes: Sequence[str]) -> str:
@@ -1163,6 +1211,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="python of a separate venv with `litellm[proxy]`: also measure LiteLLM's proxy on "
         "the detection-off scenario",
+    )
+    p.add_argument(
+        "--gateway-python",
+        metavar="PATH",
+        default=sys.executable,
+        help="python that runs `wardgate serve` (default: this one), e.g. a venv that adds "
+        "uvloop and httptools",
     )
     p.add_argument(
         "--gateway-profile",
@@ -1294,7 +1349,7 @@ def _start_services(
     serve = ["-m", "wardgate", "serve", "--config", str(config)]
     if args.gateway_profile:
         serve = ["-m", "cProfile", "-o", str(Path(args.gateway_profile).resolve()), *serve]
-    gateway = Service("gateway", [python, *serve], gw_port, "/readyz", workdir)
+    gateway = Service("gateway", [args.gateway_python, *serve], gw_port, "/readyz", workdir)
     gateway.wait_ready(120)
     litellm, version, why = None, None, ""
     if args.litellm_python:
@@ -1363,7 +1418,9 @@ def _report(bench: Bench, header: Sequence[str], litellm_note: str) -> list[Tabl
         "from the first scheduled send to the last answer; 'server CPU ms/req' = CPU time of the "
         "target's process (the fake for direct rows, else the proxy alone) / successes; "
         "'generator CPU' = this process's CPU share during the run; 'send lag' = how late the "
-        "generator started a request after its scheduled time (already inside the latency).",
+        "generator started a request after its scheduled time (already inside the latency); 'other CPU' = busy CPU of "
+        "everything else on the machine during the run (other jobs, the kernel, hypervisor "
+        "steal), in % of one core: high values mean a noisy run.",
         "Gateway: API-key authentication (a key made with `KeyStore.create` in a temporary "
         "database, sent as `Authorization: Bearer`), the built-in Cedar policy, request and token "
         "limits at values that never refuse (the limiter runs on every call), the access log "
@@ -1379,8 +1436,13 @@ def _report(bench: Bench, header: Sequence[str], litellm_note: str) -> list[Tabl
     ]
     if bench.settle_waits:
         notes.append(
-            "Between runs the benchmark waits until every server process is idle (at most 90 s); "
+            "Between runs the benchmark waits until every server process is idle (at most 30 s); "
             "waits longer than a second, after: " + "; ".join(bench.settle_waits) + "."
+        )
+    if bench.restarts:
+        notes.append(
+            "Restarted because still busy 30 s after its load had stopped (working off requests "
+            "whose clients had already given up): " + "; ".join(bench.restarts) + "."
         )
     bench.notes = notes
     return tables
@@ -1396,7 +1458,7 @@ async def _run(args: argparse.Namespace, workdir: Path) -> tuple[list[str], list
         }
         if litellm is not None:
             targets["litellm"] = Target("litellm", litellm.port, "", LITELLM_MASTER_KEY, litellm)
-        bench = Bench(args, fake, targets, gateway_service=gateway, services=services)
+        bench = Bench(args, targets, services=services)
         if not args.litellm_python:
             litellm_note = (
                 "LiteLLM: not measured (no `--litellm-python PATH`). Install it in a separate "

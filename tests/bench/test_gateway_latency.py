@@ -107,7 +107,8 @@ def test_added_is_the_difference_of_percentiles() -> None:
 
 def _measured(target: str, rate: float, p99: float, errors: int = 0) -> Measured:
     summary = Summary(100 + errors, 100, errors, 1.0, 1.5, p99, p99 + 1, rate)
-    return Measured("1a off", rate, target, summary, Counter({"timeout": errors}), 1.2, 5.0, 0.4)
+    errs = Counter({"timeout": errors})
+    return Measured("1a off", rate, target, summary, errs, 1.2, 5.0, 0.4, 3.0)
 
 
 def test_added_rows_pair_each_proxy_with_the_direct_run_at_its_rate() -> None:

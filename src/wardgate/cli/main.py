@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from wardgate import __version__
-from wardgate.cli import keys, serve
+from wardgate.cli import discover, keys, serve
 from wardgate.core.phase import InputKind
 from wardgate.detect import registry
 from wardgate.detect.base import ScanContext
@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("detectors", help="list the built-in detectors")
     serve.add_parser(sub)
     keys.add_parser(sub)
+    discover.add_parser(sub)
     return p
 
 
@@ -54,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve.run(args)
     if args.command == "keys":
         return keys.run(args)
+    if args.command == "discover":
+        return discover.run(args)
     if args.command == "detectors":
         for name in registry.names():
             print(name)

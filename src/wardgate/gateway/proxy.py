@@ -865,7 +865,15 @@ def _logged_headers(call: Call) -> tuple[tuple[str, str], ...]:
     """The request's headers for the LOG phase: credentials masked (their presence is a fact
     discovery needs — "this API takes bearer tokens" — their values are not)."""
     masked = CREDENTIAL_HEADERS | {"cookie", "proxy-authorization"}
-    return tuple((k, "[REDACTED]" if k.lower() in masked else v) for k, v in call.headers)
+    return tuple((k, _mask(v) if k.lower() in masked else v) for k, v in call.headers)
+
+
+def _mask(value: str) -> str:
+    """``Bearer [REDACTED]``: the scheme says how the API authenticates; the rest is secret."""
+    scheme, _, rest = value.partition(" ")
+    if rest and scheme.isalpha() and len(scheme) <= 16:
+        return f"{scheme} [REDACTED]"
+    return "[REDACTED]"
 
 
 def _logged_url(call: Call) -> str:
