@@ -14,7 +14,12 @@ from pathlib import Path
 import httpx
 
 from wardgate.detect.scanner import Scanner
+from wardgate.discovery.inventory import Inventory
+from wardgate.discovery.observation import Observation
+from wardgate.discovery.sources.redis_stream import publish
+from wardgate.discovery.templating import PathTemplater
 from wardgate.gateway.config import GatewayConfig, GatewayConfigError
+from wardgate.gateway.discovery_feed import DiscoveryConsumer
 from wardgate.gateway.inspection import Inspector
 from wardgate.gateway.logphase import LogPhase
 from wardgate.gateway.metrics import GatewayMetrics
@@ -24,6 +29,7 @@ from wardgate.policy.authz import DEFAULT_POLICY, Authorizer, PolicyError
 from wardgate.policy.identity import Authenticator
 from wardgate.policy.keys import pepper_from_env
 from wardgate.policy.limits import Limiter, MemoryLimiter, RedisLimiter
+from wardgate.storage.inventory import InventoryStore
 from wardgate.storage.keys import KeyStore
 
 
@@ -74,6 +80,9 @@ def build_gateway(
         credentials[route.name] = (auth.header.lower(), value)
     clients = {r.name: client_for(r, (transports or {}).get(r.name)) for r in config.routes}
     log_phase = LogPhase(config.server.log_queue, on_drop=metrics.log_dropped.inc)
+    discovery = _discovery(config) if config.discovery.enabled else None
+    if discovery is not None:
+        log_phase.add_consumer(discovery)
     return Gateway(
         Components(
             config=config,
@@ -85,8 +94,31 @@ def build_gateway(
             log_phase=log_phase,
             clients=clients,
             upstream_credentials=credentials,
+            discovery=discovery,
         )
     )
+
+
+def _discovery(config: GatewayConfig) -> DiscoveryConsumer:
+    settings = config.discovery
+    store = InventoryStore.open(Path(config.database))
+    inventory = Inventory()
+    state = store.load_templater()
+    if state is not None:  # corrections people made to templates are remembered
+        inventory.templater = PathTemplater.from_dict(state)
+    publisher = None
+    if settings.publish_stream is not None:
+        import redis.asyncio as redis  # noqa: PLC0415 - only when publishing
+
+        client = redis.Redis.from_url(
+            settings.publish_stream, socket_timeout=0.25, socket_connect_timeout=0.25
+        )
+        stream, maxlen = settings.stream_name, settings.stream_maxlen
+
+        async def publisher(obs: Observation) -> None:
+            await publish(client, obs, stream, maxlen=maxlen)
+
+    return DiscoveryConsumer(inventory, store, flush_s=settings.flush_s, publisher=publisher)
 
 
 def _limiter(config: GatewayConfig) -> Limiter:

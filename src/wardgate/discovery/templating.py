@@ -35,6 +35,7 @@ import json
 import re
 import zlib
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from wardgate.discovery.observation import MAX_BODY_BYTES
@@ -126,6 +127,7 @@ class _Node:
         "segment",
         "sources",
         "template",
+        "view_node",
     )
 
     def __init__(self, segment: str, *, is_param: bool = False) -> None:
@@ -146,6 +148,7 @@ class _Node:
         self.promoted = 0  # word values given a literal of their own again
         self.sources: list[_Node] | None = None  # view only: the raw nodes it stands for
         self.template = ""  # view only: the template of this node
+        self.view_node: _Node | None = None  # raw only: its node in observe's current view
 
     def is_pinned(self, segment: str) -> bool:
         return self.pinned is not None and segment in self.pinned
@@ -309,6 +312,9 @@ class PathTemplater:
             self._rebuild(state)
             interval = max(min(state.observed, MAX_REBUILD_INTERVAL), REBUILD_PER_NODE * state.size)
             state.next_rebuild = state.observed + interval
+        known = node.view_node  # set by the last rebuild when this place existed then
+        if known is not None:
+            return known.template
         return _render(state.view, segments)
 
     def template_for(self, host: str, method: str, path: str) -> str:
@@ -401,7 +407,7 @@ class PathTemplater:
         folds of many values at once that it decided (they are certain), which keeps the raw
         tree small; corrections do not commit, so the view's sources stay exact for them."""
         commits: list[tuple[list[_Node], list[str]]] = []
-        state.view = _make_view(state.raw, commits)
+        state.view = _make_view(state.raw, commits, link=True)
         state.dirty = False
         state.read_view = None
         if not commit:
@@ -603,6 +609,7 @@ class PathTemplater:
 # --- raw tree helpers ------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=16384)
 def _word_shaped(segment: str) -> bool:
     return classify(split_suffix(segment)[0]) in _WORD_SHAPES
 
@@ -730,11 +737,14 @@ def _count_nodes(node: _Node) -> int:
 # --- building the view -----------------------------------------------------------------------
 
 
-def _make_view(raw: _Node, commits: list[tuple[list[_Node], list[str]]]) -> _Node:
+def _make_view(
+    raw: _Node, commits: list[tuple[list[_Node], list[str]]], *, link: bool = False
+) -> _Node:
     """The view of a raw tree. How often a typical endpoint is called is read from the raw
     tree, then again from the view (where folded values have gathered their counts), never
     beyond :data:`REPEATS_GROWTH` times the first reading: wrong folds must not feed themselves.
-    Folds to make in the raw tree are added to ``commits``."""
+    Folds to make in the raw tree are added to ``commits``; with ``link`` every raw node points
+    to its view node (observe's view only: reading must not change what observe returns)."""
     first = repeats = _typical_repeats(raw)
     found: list[tuple[list[_Node], list[str]]] = []
     view = _build([raw], "", is_param=False, path=[], used=set(), repeats=repeats, commits=found)
@@ -748,6 +758,14 @@ def _make_view(raw: _Node, commits: list[tuple[list[_Node], list[str]]]) -> _Nod
             [raw], "", is_param=False, path=[], used=set(), repeats=repeats, commits=found
         )
     commits += found
+    if link:
+        stack = [view]
+        while stack:
+            node = stack.pop()
+            for source in node.sources or ():
+                source.view_node = node
+            stack += node.children.values()
+            stack += node.params.values()
     return view
 
 
@@ -918,7 +936,7 @@ def _word_values(
         exist = (len(once) >= 3 and distinct and len(once) * 10 >= n * 7) or (
             plural
             and len(once) * 2 >= n
-            and ((len(once) >= 2 and distinct) or (len(once) >= 3 and same))
+            and ((len(once) >= 2 and distinct) or (len(once) >= 5 and same))
         )
     if not exist:
         return []
@@ -955,8 +973,8 @@ def _sharing_siblings(counts: dict[str, int], literals: dict[str, list[_Node]]) 
 
 
 def _calls(once: list[str], literals: dict[str, list[_Node]]) -> tuple[bool, bool]:
-    """How these once-seen siblings were called: (no two alike, all alike with one response
-    shape). Alike is the same method and rest of the path (parameters as ``{}``)."""
+    """How these once-seen siblings were called: (no two alike, all read alike with one
+    response shape). Alike is the same method and rest of the path (parameters as ``{}``)."""
     seen: set[tuple[str, ...]] = set()
     shapes: set[str] = set()
     distinct = True
@@ -980,7 +998,8 @@ def _calls(once: list[str], literals: dict[str, list[_Node]]) -> tuple[bool, boo
             shapes.update(method_shapes)
         if not node.responses:
             shapes.add("")
-    return distinct, len(seen) == 1 and len(shapes) == 1 and "" not in shapes
+    read = len(seen) == 1 and next(iter(seen))[-1] in ("GET", "HEAD")  # POST .../hangup is an action
+    return distinct, read and len(shapes) == 1 and "" not in shapes
 
 
 # --- rendering -------------------------------------------------------------------------------

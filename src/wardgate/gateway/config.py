@@ -181,6 +181,16 @@ class Limits(_Model):
     fail_open: bool = True  # when Redis is unreachable
 
 
+class DiscoverySettings(_Model):
+    """API discovery from the gateway's own traffic (LOG phase, off the request path)."""
+
+    enabled: bool = True
+    flush_s: float = Field(30.0, gt=0)  # how often the inventory is saved to the database
+    publish_stream: str | None = None  # Redis URL: also publish observations for shared workers
+    stream_name: str = "wardgate:traffic"
+    stream_maxlen: int = Field(100_000, ge=1)
+
+
 class ServerSettings(_Model):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
@@ -199,6 +209,7 @@ class GatewayConfig(_Model):
     policy: str | None = None  # Cedar policies inline
     limits: Limits = Limits()
     detection: EngineConfig = EngineConfig()
+    discovery: DiscoverySettings = DiscoverySettings()
     routes: list[Route] = Field(min_length=1)
 
     @model_validator(mode="after")

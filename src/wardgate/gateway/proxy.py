@@ -28,7 +28,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit
 
 import httpx
 
@@ -47,6 +47,7 @@ from wardgate.gateway.asgi import (
     send_response,
 )
 from wardgate.gateway.config import FailureMode, GatewayConfig, Mode, Route
+from wardgate.gateway.discovery_feed import DiscoveryConsumer
 from wardgate.gateway.inspection import Inspection, Inspector
 from wardgate.gateway.logphase import LogPhase
 from wardgate.gateway.metrics import GatewayMetrics
@@ -132,6 +133,7 @@ class Components:
     log_phase: LogPhase
     clients: dict[str, httpx.AsyncClient]
     upstream_credentials: dict[str, tuple[str, str]]
+    discovery: DiscoveryConsumer | None = None
 
 
 class Gateway:
@@ -168,6 +170,11 @@ class Gateway:
     async def shutdown(self) -> None:
         self.ready = False
         await self.c.log_phase.stop()
+        if self.c.discovery is not None:
+            try:
+                await self.c.discovery.flush()  # the inventory outlives the process
+            except Exception:
+                log.exception("could not save the API inventory at shutdown")
         for client in self.c.clients.values():
             await client.aclose()
         close = getattr(self.c.limiter, "aclose", None)
@@ -784,6 +791,8 @@ class Gateway:
                 "provider": route.provider,
                 "mode": route.mode.value,
                 "client": _client(scope),
+                "client_host": _header(call.headers, "host") or "",
+                "gateway_path": call.target.path,
                 "latency_ms": round(elapsed_s * 1000, 3),
                 "request_body_truncated": len(call.body) > LOG_BODY_BYTES,
                 "usage": None
@@ -865,7 +874,11 @@ def _logged_headers(call: Call) -> tuple[tuple[str, str], ...]:
     """The request's headers for the LOG phase: credentials masked (their presence is a fact
     discovery needs — "this API takes bearer tokens" — their values are not)."""
     masked = CREDENTIAL_HEADERS | {"cookie", "proxy-authorization"}
-    return tuple((k, _mask(v) if k.lower() in masked else v) for k, v in call.headers)
+    upstream_host = urlsplit(call.route.upstream).netloc
+    return tuple(
+        (k, upstream_host if k.lower() == "host" else _mask(v) if k.lower() in masked else v)
+        for k, v in call.headers
+    )
 
 
 def _mask(value: str) -> str:
@@ -877,11 +890,12 @@ def _mask(value: str) -> str:
 
 
 def _logged_url(call: Call) -> str:
-    """The canonical URL for the LOG phase, without a credential sent as a query parameter."""
+    """The URL the upstream was called at (absolute: discovery describes the upstream API),
+    without a credential sent as a query parameter."""
     query = call.target.query
     if call.credential_source is not None and call.credential_source[0] == "query":
         query = _without_param(query, call.credential_source[1])
-    return call.target.path + (f"?{query}" if query else "")
+    return call.route.upstream + call.upstream_path + (f"?{query}" if query else "")
 
 
 def _url(target: CanonicalTarget) -> str:
