@@ -59,6 +59,9 @@ MAX_SEGMENTS = 64
 DEFAULT_MAX_NODES = 100_000
 """Raw nodes per host before every new segment is taken as a value: bounds memory under floods."""
 
+REPEATING_PLACES = 0.05
+"""Below this share of endpoints seen more than once, traffic is taken as not repeating."""
+
 REPEATS_GROWTH = 4.0
 REBUILD_ROUNDS = 2
 """The typical endpoint volume is re-read from the view at most twice per rebuild, and never
@@ -771,20 +774,27 @@ def _make_view(
 
 def _typical_repeats(root: _Node) -> float:
     """How many requests a typical endpoint of this host got: the count-weighted median of the
-    leaves reached through nodes seen at least twice. 1 when nothing repeats (each endpoint
-    called once: a word seen once says little), higher when traffic repeats (then a word seen
-    once, where a constant would have been seen that many times, is a value)."""
+    leaves reached through nodes seen at least twice (values seen once each do not drag it
+    down). 1 when next to no place repeats (each endpoint called once: a word seen once says
+    little), higher when traffic repeats (then a word seen once, where a constant would have
+    been seen that many times, is a value)."""
     leaves: list[int] = []
+    places = repeating = 0
     stack = [root]
     while stack:
         node = stack.pop()
-        leaves += node.ends.values()
-        for child in node.children.values():
+        if node.ends:
+            leaves += node.ends.values()
+        for child in (*node.children.values(), *node.params.values()):
             if child.count >= 2:
                 stack.append(child)
-        for param in node.params.values():
-            if param.count >= 2:
-                stack.append(param)
+            elif child.ends:
+                places += 1  # a place seen once: counted, not followed
+        for n in node.ends.values():
+            places += 1
+            repeating += n >= 2
+    if repeating < REPEATING_PLACES * places:
+        return 1.0
     return _weighted_median(leaves)
 
 
