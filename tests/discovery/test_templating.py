@@ -133,6 +133,24 @@ def test_slug_values_with_repeated_traffic() -> None:
     }
 
 
+def test_items_read_alike_with_one_response_shape_are_values() -> None:
+    """``GET /profiles/<name>`` seven times, each name once, all answering a profile."""
+    templater = PathTemplater()
+    for name in ["alice-tan", "bob-lee", "carol-ng", "dan-wu", "eve-ho", "fay-lim", "gus-ong"]:
+        templater.observe(HOST, "GET", f"/profiles/{name}", response_shape="profile")
+    assert templates(templater) == {"/profiles/{profile}"}
+
+
+def test_actions_answering_one_shape_stay_constant() -> None:
+    """``POST .../actions/hangup`` and friends answer the same object, but are actions."""
+    templater = PathTemplater()
+    for action in ["hangup", "hold", "unhold", "mute", "unmute", "record_start", "record_stop"]:
+        templater.observe(
+            HOST, "POST", f"/v2/calls/8f3a9c2e41/actions/{action}", response_shape="call"
+        )
+    assert len(templates(templater)) == 7
+
+
 def test_small_pool_of_values_sharing_what_follows() -> None:
     """Project names that recur (a client works on a few) still lead to the same places."""
     rng = random.Random(3)

@@ -274,8 +274,8 @@ def _prefixed_id(s: str) -> bool:
 
 
 def _is_constant_like(s: str) -> bool:
-    """Segments that read as code rather than data: dotted namespaces (``Microsoft.Compute``),
-    file names with a known extension (``swagger.json``), ``:action`` suffixes on a word."""
+    """Segments that read as code rather than data: dotted namespaces (``Microsoft.Compute``)
+    and file names with a known extension (``swagger.json``)."""
     if "." in s:
         head, _, ext = s.rpartition(".")
         if ext.lower() in _FILE_EXTENSIONS and head and _is_identifier_word(head):

@@ -59,13 +59,25 @@ MAX_SEGMENTS = 64
 DEFAULT_MAX_NODES = 100_000
 """Raw nodes per host before every new segment is taken as a value: bounds memory under floods."""
 
-REPEATING_PLACES = 0.05
-"""Below this share of endpoints seen more than once, traffic is taken as not repeating."""
+REPEATING_CALLS = 0.05
+"""Below this share of calls to endpoints called more than once, traffic does not repeat."""
 
 REPEATS_GROWTH = 4.0
 REBUILD_ROUNDS = 2
 """The typical endpoint volume is re-read from the view at most twice per rebuild, and never
 beyond 4 times the raw tree's reading: wrong folds must not feed themselves."""
+
+ONCE_MIN = 3
+ONCE_SHARE = 0.7
+"""Where traffic does not repeat: siblings seen once, called as different endpoints, are values
+when there are 3 of them and they make 70% of the siblings."""
+
+SAME_SHAPE_MIN = 5
+"""Items of a collection read alike, seen once each, answering one response shape: values from
+5 of them on."""
+
+POOL_REPEATS = 4.0
+"""From this typical endpoint volume on, values may all recur (a small pool of names)."""
 
 MANY_LOW = 5
 """Word siblings seen less often than a typical endpoint that are values even when constants
@@ -779,7 +791,7 @@ def _typical_repeats(root: _Node) -> float:
     little), higher when traffic repeats (then a word seen once, where a constant would have
     been seen that many times, is a value)."""
     leaves: list[int] = []
-    places = repeating = 0
+    calls = repeating = 0
     stack = [root]
     while stack:
         node = stack.pop()
@@ -788,12 +800,13 @@ def _typical_repeats(root: _Node) -> float:
         for child in (*node.children.values(), *node.params.values()):
             if child.count >= 2:
                 stack.append(child)
-            elif child.ends:
-                places += 1  # a place seen once: counted, not followed
+            else:
+                calls += sum(child.ends.values())  # a place seen once: counted, not followed
         for n in node.ends.values():
-            places += 1
-            repeating += n >= 2
-    if repeating < REPEATING_PLACES * places:
+            calls += n
+            if n >= 2:
+                repeating += n
+    if repeating < REPEATING_CALLS * calls:
         return 1.0
     return _weighted_median(leaves)
 
@@ -910,15 +923,21 @@ def _word_values(
 ) -> list[str]:
     """The word children of ``view`` that are values of a parameter, on the group's evidence.
 
-    A constant is seen with every call to its endpoints, a value mostly once. Where traffic
-    repeats (``repeats`` >= 2), siblings seen once are values as soon as two of them make up half
-    the siblings. Where it does not, a word seen once may be a rarely called constant: values
-    are then recognised by their calls being different endpoints (``GET`` of one, ``DELETE`` of
-    another, ``/orders`` under a third), while constants seen once each are called alike
-    (``POST .../cancel``, ``POST .../capture``). A parameter that already takes words, or a
-    plural collection (``/projects/alpha``), lowers the bar; under a collection, items called
-    alike are values too when their responses have one shape (``GET /profiles/alice-tan``). Siblings seen about as often as a
-    typical endpoint (``me``, ``search``) stay constants."""
+    A constant is seen with every call to its endpoints, a value mostly once, so the values are
+    the siblings seen less often than a typical endpoint (``repeats``); ``me`` or ``search``,
+    seen as often as any endpoint, stay constants. Whether there are values at all:
+
+    * many siblings lead to the same places below (:func:`_sharing_siblings`);
+    * a parameter there already takes words;
+    * where traffic repeats, at least two rarely seen siblings, half of them or
+      :data:`MANY_LOW`;
+    * where it does not (each endpoint called about once), a word seen once may be a constant
+      called once: values show as calls to different endpoints (``GET`` of one, ``DELETE`` of
+      another, ``/orders`` under a third) while constants are called alike (``POST .../cancel``,
+      ``POST .../capture``). Under a plural collection (``/projects/alpha``) two such siblings
+      are enough, and items read alike count too when their responses have one shape
+      (``GET /profiles/alice-tan``).
+    """
     counts: dict[str, int] = {}
     for seg, nodes in literals.items():
         if view.is_pinned(seg) or not _word_shaped(seg):
@@ -927,30 +946,27 @@ def _word_values(
     if not counts:
         return []
     limit = max(2.0, repeats)
+    rare = [seg for seg, c in counts.items() if c < limit]
     sharing = _sharing_siblings(counts, literals)
     if sharing:
-        return [seg for seg, c in counts.items() if seg in sharing or c < limit]
+        return [seg for seg in counts if seg in sharing or counts[seg] < limit]
     once = [seg for seg, c in counts.items() if c <= 1]
-    if not once and repeats < 4:
-        return []
-    takes_words = any(p.accepts_words for nodes in params.values() for p in nodes)
-    if takes_words:
-        return [seg for seg, c in counts.items() if c < limit]
+    if not once and repeats < POOL_REPEATS:
+        return []  # nothing seen once and little repetition: no evidence of values
+    if any(p.accepts_words for nodes in params.values() for p in nodes):
+        return rare
     n = len(counts)
-    plural = not view.is_param and is_plural(view.segment)
     if repeats >= 2:
-        low = sum(1 for c in counts.values() if c < limit)
-        exist = low >= 2 and (low * 2 >= n or low >= MANY_LOW)
+        exist = len(rare) >= 2 and (len(rare) * 2 >= n or len(rare) >= MANY_LOW)
     else:
         distinct, same = _calls(once, literals)
-        exist = (len(once) >= 3 and distinct and len(once) * 10 >= n * 7) or (
+        plural = not view.is_param and is_plural(view.segment)
+        exist = (len(once) >= ONCE_MIN and distinct and len(once) >= ONCE_SHARE * n) or (
             plural
             and len(once) * 2 >= n
-            and ((len(once) >= 2 and distinct) or (len(once) >= 5 and same))
+            and ((len(once) >= 2 and distinct) or (len(once) >= SAME_SHAPE_MIN and same))
         )
-    if not exist:
-        return []
-    return [seg for seg, c in counts.items() if c < limit]
+    return rare if exist else []
 
 
 def _sharing_siblings(counts: dict[str, int], literals: dict[str, list[_Node]]) -> set[str]:
@@ -1008,7 +1024,10 @@ def _calls(once: list[str], literals: dict[str, list[_Node]]) -> tuple[bool, boo
             shapes.update(method_shapes)
         if not node.responses:
             shapes.add("")
-    read = len(seen) == 1 and next(iter(seen))[-1] in ("GET", "HEAD")  # POST .../hangup is an action
+    read = len(seen) == 1 and next(iter(seen))[-1] in (
+        "GET",
+        "HEAD",
+    )  # POST .../hangup is an action
     return distinct, read and len(shapes) == 1 and "" not in shapes
 
 

@@ -11,7 +11,7 @@ import os
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -197,6 +197,10 @@ class ServerSettings(_Model):
     max_header_count: int = Field(100, ge=8)
     max_header_bytes: int = Field(32 * 1024, ge=1024)
     log_queue: int = Field(10_000, ge=1)  # exchanges waiting for the LOG phase; overflow is dropped
+    # HTTP/1.1 parser: h11 enforces max_header_bytes while parsing (memory stays bounded against
+    # huge headers); httptools is faster but buffers headers of any size before the gateway
+    # checks them. Choose httptools only behind a proxy that limits header size.
+    http: Literal["h11", "httptools"] = "h11"
 
 
 class GatewayConfig(_Model):
