@@ -186,3 +186,27 @@ def test_health_and_metrics(gw: Stack) -> None:
     metrics = httpx.get(f"{gw.url}/metrics").text
     assert "wardgate_requests_total" in metrics
     assert "wardgate_detection_seconds_bucket" in metrics
+
+
+def test_client_leaving_mid_stream_stops_the_relay(gw: Stack) -> None:
+    gw.fake.replies.append(Reply(text="word " * 200, chunk_chars=5, delay_s=0.05))  # ~10 s
+    body = json.dumps(
+        {"model": "gpt-4o", "stream": True, "messages": [{"role": "user", "content": "long"}]}
+    )
+    host, _, port = gw.url.removeprefix("http://").partition(":")
+    head = (
+        f"POST {CHAT} HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer {gw.keys['alice']}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n{body}"
+    ).encode()
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")  # streaming has begun
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        metrics = httpx.get(f"{gw.url}/metrics").text
+        if 'wardgate_client_disconnects_total{route="openai"}' in metrics:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the gateway kept relaying a stream nobody reads")
+    ok_afterwards(gw)

@@ -123,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         port=server.port,
         loop=_event_loop(),
         http=server.http,
+        limit_concurrency=server.max_concurrency,
         lifespan="on",
         log_config=None,
         access_log=False,

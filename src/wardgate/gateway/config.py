@@ -201,6 +201,9 @@ class ServerSettings(_Model):
     # huge headers); httptools is faster but buffers headers of any size before the gateway
     # checks them. Choose httptools only behind a proxy that limits header size.
     http: Literal["h11", "httptools"] = "h11"
+    # Requests in flight at once; beyond it new connections get an immediate 503 instead of
+    # queueing until everything times out (overload is shed, not amplified).
+    max_concurrency: int = Field(256, ge=1)
 
 
 class GatewayConfig(_Model):

@@ -70,6 +70,12 @@ class GatewayMetrics:
         self.stream_cutoffs = Counter(
             "wardgate_stream_cutoffs", "Streams ended by the gateway.", ["route"], registry=r
         )
+        self.client_disconnects = Counter(
+            "wardgate_client_disconnects",
+            "Calls abandoned by the client before the answer was complete.",
+            ["route"],
+            registry=r,
+        )
         self.rejected = Counter(
             "wardgate_rejected",
             "Requests refused before routing, by reason.",

@@ -23,9 +23,11 @@ about content inspection only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
@@ -329,7 +331,29 @@ class Gateway:
             )
             call.body = json.dumps(body_json, ensure_ascii=False).encode("utf-8")
             call.metadata["redacted_request_values"] = replaced
-        await self._forward(call, send)
+        await self._until_disconnect(receive, self._forward(call, send), call)
+
+    async def _until_disconnect(
+        self, receive: Receive, work: Coroutine[Any, Any, None], call: Call
+    ) -> None:
+        """Run ``work`` (the upstream call and the relay of its answer) unless the client goes
+        away first: then stop it, so an abandoned stream stops costing upstream tokens and
+        inspection time, and record status 499."""
+        task = asyncio.ensure_future(work)
+        watcher = asyncio.ensure_future(_disconnected(receive))
+        try:
+            await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                call.status = 499
+                call.metadata["client_disconnected"] = True
+                self.c.metrics.client_disconnects.labels(call.route.name).inc()
+            watcher.cancel()
+        if not task.cancelled():
+            task.result()  # a refusal or error from the relay propagates as before
 
     # ---- steps --------------------------------------------------------------------------------
 
@@ -846,6 +870,12 @@ def _spawn(coro: Any) -> None:
     task = asyncio.get_running_loop().create_task(coro)
     _background.add(task)
     task.add_done_callback(_background.discard)
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Return when the client disconnects (the body was read already: nothing else arrives)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 def _pass(window: str) -> Check:
