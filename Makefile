@@ -55,6 +55,9 @@ bench: $(BIN)/wardgate
 	$(BIN)/python -m bench.robustness --config configs/signatures-only.yaml --markdown bench/out/robustness-signatures.md
 	$(BIN)/python -m bench.robustness --markdown bench/out/robustness.md
 	$(BIN)/python -m bench.install_size --markdown bench/out/install.md
+	$(BIN)/python -m bench.gateway_latency --markdown bench/out/gateway.md
+	$(BIN)/python -m bench.discovery --specs 150 --markdown bench/out/discovery.md
+	$(BIN)/python -m bench.discovery_ingest --markdown bench/out/discovery-ingest.md
 	$(BIN)/python -m bench.report
 
 ## train: install the training extra (CPU PyTorch) and rebuild the shipped classifier

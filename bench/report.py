@@ -25,6 +25,9 @@ COMMANDS = """\
 .venv/bin/python -m bench.robustness --config configs/signatures-only.yaml --markdown bench/out/robustness-signatures.md
 .venv/bin/python -m bench.robustness --markdown bench/out/robustness.md
 .venv/bin/python -m bench.install_size --markdown bench/out/install.md
+.venv/bin/python -m bench.gateway_latency --markdown bench/out/gateway.md   # add --litellm-python PATH to compare LiteLLM
+.venv/bin/python -m bench.discovery --specs 150 --markdown bench/out/discovery.md   # add --m2s-python PATH for mitmproxy2swagger
+.venv/bin/python -m bench.discovery_ingest --markdown bench/out/discovery-ingest.md
 .venv/bin/python -m bench.report"""
 LOSO_ENGINE = "Leave-one-source-out (engine's verdict)"
 
@@ -119,6 +122,37 @@ def classifier_acceptance(out: Path) -> str:
 | shipped model files | ≤ 100 MB | {weights:.1f} MB |"""
 
 
+def gateway_section(out: Path) -> str:
+    """Issue 4: the gateway's added latency, from ``gateway.md`` (when it has been run)."""
+    path = out / "gateway.md"
+    if not path.exists():
+        return "## Gateway latency\n\nNot run yet: `python -m bench.gateway_latency`."
+    md = path.read_text(encoding="utf-8")
+    header = md.split("\n## ", 1)[0].split("\n", 1)[1].strip()
+    added = section(md, "Added latency (proxy percentile - direct percentile)")
+    stream_title = next(line[3:] for line in md.splitlines() if line.startswith("## Streamed chat"))
+    parts = [
+        "## Issue 4 acceptance: the gateway's added latency (`bench/gateway_latency.py`)",
+        header,
+        added,
+        section(md, stream_title),
+    ]
+    return "\n\n".join(parts)
+
+
+def discovery_section(out: Path) -> str:
+    """Issue 5: endpoint discovery quality and ingestion speed (when they have been run)."""
+    parts = ["## Issue 5: API discovery (`bench/discovery.py`, `bench/discovery_ingest.py`)"]
+    for name in ("discovery.md", "discovery-ingest.md"):
+        path = out / name
+        if path.exists():
+            text = path.read_text(encoding="utf-8").strip()
+            parts.append(text.replace("\n## ", "\n#### ").replace("# ", "### ", 1))
+        else:
+            parts.append(f"`{name}`: not run yet.")
+    return "\n\n".join(parts)
+
+
 def build(out: Path, data: Path) -> str:
     sig = (out / "eval-signatures.md").read_text(encoding="utf-8")
     default = (out / "eval-default.md").read_text(encoding="utf-8")
@@ -161,6 +195,10 @@ thread. Corpus: `../shared/data/detection`, read in place, never copied. This pa
 ```sh
 {COMMANDS}
 ```
+
+{gateway_section(out)}
+
+{discovery_section(out)}
 
 ## Issue 3 acceptance: the default engine with the trained classifier
 

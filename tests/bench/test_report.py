@@ -1,6 +1,14 @@
 import json
+from pathlib import Path
 
-from bench.report import build, corpus_latency, percent, table_rows
+from bench.report import (
+    build,
+    corpus_latency,
+    discovery_section,
+    gateway_section,
+    percent,
+    table_rows,
+)
 
 SIG = """# r
 ## Overall
@@ -108,3 +116,21 @@ def test_build_computes_the_acceptance_summary(tmp_path):
     assert "p50 4.5 ms" in page  # accurate mode
     assert "| 350 MiB |" in page
     assert "none pulled in; site-packages 180.5 MB" in page
+
+
+def test_gateway_and_discovery_sections(tmp_path: Path) -> None:
+    assert "Not run yet" in gateway_section(tmp_path)
+    (tmp_path / "gateway.md").write_text(
+        "# Wardgate gateway latency benchmark\n\n- CPU: test\n\n"
+        "## Added latency (proxy percentile - direct percentile)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "## Streamed chat, 10 chunks\n\nlag\n"
+    )
+    text = gateway_section(tmp_path)
+    assert "- CPU: test" in text
+    assert "| 1 | 2 |" in text
+    assert "### Streamed chat, 10 chunks" in text
+    (tmp_path / "discovery.md").write_text("# Discovery\n\n## K\n\nrows\n")
+    text = discovery_section(tmp_path)
+    assert "### Discovery" in text
+    assert "#### K" in text
+    assert "not run yet" in text  # the ingestion report is absent
