@@ -8,9 +8,6 @@ another's spend once that write has landed: the test waits for it in Redis rathe
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +18,7 @@ import httpx
 import pytest
 import redis
 
+from tests.conftest import free_port
 from wardgate.app import build_gateway
 from wardgate.detect.scanner import Scanner
 from wardgate.gateway.config import GatewayConfig
@@ -29,54 +27,10 @@ from wardgate.storage.keys import KeyStore
 from wardgate.testing.fake_llm import FakeLLM
 from wardgate.testing.server import serve_in_thread
 
-REDIS_BINARY = shutil.which("redis-server")
 LIMIT = 3  # requests per identity per hour, across replicas
 PER_S = 3600
 TOKEN_BUDGET = 40
 IDENTITIES = ("openai", "anthropic", "gemini", "tokens")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _answers_ping(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-@pytest.fixture(scope="module")
-def redis_port() -> Iterator[int]:
-    """A throwaway redis-server (as in tests/policy/conftest.py); skips when it is missing."""
-    if REDIS_BINARY is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server); CI installs it")
-    port = _free_port()
-    argv = [REDIS_BINARY, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    proc = subprocess.Popen(
-        [*argv, "--appendonly", "no", "--daemonize", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while not _answers_ping(port):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"redis-server did not start on port {port}")
-            time.sleep(0.02)
-        yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _config(tmp: Path, upstream: str, redis_url: str, *, fail_open: bool) -> GatewayConfig:
@@ -245,7 +199,7 @@ def test_token_budget_spent_on_one_replica_is_seen_by_the_other(replicas: Replic
 
 
 def _closed_port() -> int:
-    return _free_port()  # bound and released: nobody listens, so connecting is refused at once
+    return free_port()  # bound and released: nobody listens, so connecting is refused at once
 
 
 @pytest.mark.parametrize("fail_open", [True, False])

@@ -27,40 +27,11 @@ from wardgate.discovery.model import EndpointRecord
 from wardgate.discovery.observation import Observation
 from wardgate.discovery.schema import ParameterSketch, SchemaSketch
 from wardgate.discovery.sensitive import NOT_JSON, classify, parse_json_body
+from wardgate.discovery.spec import STANDARD_HEADERS
 from wardgate.discovery.templating import PathTemplater
 
 # Request headers that describe the transport or the client, not the API: not parameters.
-_TRANSPORT_HEADERS = frozenset(
-    {
-        "accept",
-        "accept-encoding",
-        "accept-language",
-        "authorization",
-        "cache-control",
-        "connection",
-        "content-length",
-        "content-type",
-        "cookie",
-        "host",
-        "origin",
-        "pragma",
-        "referer",
-        "user-agent",
-        "x-forwarded-for",
-        "x-forwarded-proto",
-        "x-forwarded-host",
-        "x-real-ip",
-        "x-request-id",
-        "traceparent",
-        "tracestate",
-        "forwarded",
-        "via",
-        "te",
-        "upgrade",
-        "dnt",
-        "priority",
-    }
-)
+_TRANSPORT_HEADERS = STANDARD_HEADERS  # HTTP's own headers are not API parameters
 _MAX_PARAMS = 64  # query parameters / headers tracked per endpoint
 
 

@@ -70,7 +70,7 @@ from wardgate.gateway.upstream import HOP_BY_HOP, UpstreamError, UpstreamFailure
 from wardgate.policy.authz import Authorizer, AuthzRequest
 from wardgate.policy.decide import Reason, decide, stronger
 from wardgate.policy.identity import Authenticator, AuthError
-from wardgate.policy.limits import Limiter, RateLimit, TokenBudget
+from wardgate.policy.limits import LimitDecision, Limiter, RateLimit, TokenBudget
 
 access_log = logging.getLogger("wardgate.access")
 log = logging.getLogger("wardgate.gateway")
@@ -379,10 +379,8 @@ class Gateway:
             return
         decision = await self.c.limiter.hit(_limit_key("req", call), limit)
         if not decision.allowed:
-            raise Refusal(
-                ErrorKind.RATE_LIMITED,
-                f"request rate limit reached ({limit.requests} per {limit.per_s:g} s)",
-                (("retry-after", str(max(1, round(decision.retry_after_s)))),),
+            raise _limited(
+                f"request rate limit reached ({limit.requests} per {limit.per_s:g} s)", decision
             )
 
     async def _read(self, call: Call, receive: Receive) -> bytes:
@@ -502,11 +500,7 @@ class Gateway:
             return
         decision = await self.c.limiter.check_tokens(_limit_key("tok", call), budget)
         if not decision.allowed:
-            raise Refusal(
-                ErrorKind.RATE_LIMITED,
-                f"token budget spent ({budget.tokens} per {budget.per_s:g} s)",
-                (("retry-after", str(max(1, round(decision.retry_after_s)))),),
-            )
+            raise _limited(f"token budget spent ({budget.tokens} per {budget.per_s:g} s)", decision)
 
     # ---- upstream ------------------------------------------------------------------------------
 
@@ -870,6 +864,12 @@ def _spawn(coro: Any) -> None:
     task = asyncio.get_running_loop().create_task(coro)
     _background.add(task)
     task.add_done_callback(_background.discard)
+
+
+def _limited(message: str, decision: LimitDecision) -> Refusal:
+    """429 in the dialect, with ``Retry-After`` in whole seconds (at least 1)."""
+    retry = str(max(1, round(decision.retry_after_s)))
+    return Refusal(ErrorKind.RATE_LIMITED, message, (("retry-after", retry),))
 
 
 async def _disconnected(receive: Receive) -> None:

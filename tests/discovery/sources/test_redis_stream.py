@@ -7,12 +7,8 @@ import asyncio
 import base64
 import contextlib
 import json
-import shutil
-import socket
-import subprocess
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -30,8 +26,6 @@ from wardgate.discovery.sources.redis_stream import (
     encode_observation,
     publish,
 )
-
-REDIS_BINARY = shutil.which("redis-server")
 
 
 def obs(i: int = 0, **changes: Any) -> Observation:
@@ -143,58 +137,6 @@ def test_malformed_messages_are_refused(fields: dict[Any, Any]) -> None:
 
 
 # -- a real redis-server -------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _answers_ping(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-@pytest.fixture(scope="module")
-def redis_port() -> Iterator[int]:
-    """A throwaway redis-server (no persistence) for this module."""
-    if REDIS_BINARY is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server); CI installs it")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            REDIS_BINARY,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while not _answers_ping(port):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"redis-server did not start on port {port}")
-            time.sleep(0.02)
-        yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest_asyncio.fixture
