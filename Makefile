@@ -56,7 +56,8 @@ bench: $(BIN)/wardgate
 	$(BIN)/python -m bench.robustness --markdown bench/out/robustness.md
 	$(BIN)/python -m bench.install_size --markdown bench/out/install.md
 	$(BIN)/python -m bench.gateway_latency --markdown bench/out/gateway.md
-	$(BIN)/python -m bench.discovery --specs 150 --markdown bench/out/discovery.md
+	test -x /tmp/m2s-venv/bin/mitmproxy2swagger || { python3 -m venv /tmp/m2s-venv && /tmp/m2s-venv/bin/pip install --quiet mitmproxy2swagger==0.14.0; }
+	$(BIN)/python -m bench.discovery --m2s-python /tmp/m2s-venv/bin/python --held-out 150 --speed 1000000 --markdown bench/out/discovery.md
 	$(BIN)/python -m bench.discovery_ingest --markdown bench/out/discovery-ingest.md
 	$(BIN)/python -m bench.report
 

@@ -26,7 +26,7 @@ COMMANDS = """\
 .venv/bin/python -m bench.robustness --markdown bench/out/robustness.md
 .venv/bin/python -m bench.install_size --markdown bench/out/install.md
 .venv/bin/python -m bench.gateway_latency --markdown bench/out/gateway.md   # add --litellm-python PATH to compare LiteLLM
-.venv/bin/python -m bench.discovery --specs 150 --markdown bench/out/discovery.md   # add --m2s-python PATH for mitmproxy2swagger
+.venv/bin/python -m bench.discovery --m2s-python /tmp/m2s-venv/bin/python --held-out 150 --speed 1000000 --markdown bench/out/discovery.md   # mitmproxy2swagger 0.14 in its own venv (~20 min)
 .venv/bin/python -m bench.discovery_ingest --markdown bench/out/discovery-ingest.md
 .venv/bin/python -m bench.report"""
 LOSO_ENGINE = "Leave-one-source-out (engine's verdict)"

@@ -209,16 +209,16 @@ class _Text:
         first = self.peek()
         if not first:
             raise _Stop("truncated")
+        if first not in '{["':
+            # A number or literal may continue in the next chunk ("0." + "0"): read ahead first.
+            return self._scalar()
         try:
             found, end = _DECODER.raw_decode(self.buf, self.pos)
         except (ValueError, RecursionError):
             pass
-        else:  # a scalar ending at the end of the buffer may continue in the next chunk
-            if end < len(self.buf) or self.eof or first in '{["':
-                self.pos = end
-                return found
-        if first not in '{["':
-            return self._scalar()
+        else:
+            self.pos = end
+            return found
         end = self._extent(cap)
         if end < 0:
             raise _Skip("too_large")
