@@ -736,13 +736,16 @@ class Service:
         self._log.close()
 
 
-def gateway_config_yaml(port: int, upstream: str, database: Path) -> str:
+def gateway_config_yaml(
+    port: int, upstream: str, database: Path, *, discovery: bool = True
+) -> str:
     """Two routes to the same fake: ``mode: off`` under /wg-off and ``mode: enforce`` with the
     default engine under /wg-enforce; API keys on; request and token limits set so high they never
     refuse, so that the limiter still runs on every call."""
     config = {
-        "server": {"host": "127.0.0.1", "port": port},
+        "server": {"host": "127.0.0.1", "port": port, **({"http": os.environ["WARDGATE_BENCH_HTTP"]} if os.environ.get("WARDGATE_BENCH_HTTP") else {})},
         "database": str(database),
+        "discovery": {"enabled": discovery},
         "limits": {
             "requests": {"requests": 1_000_000_000, "per_s": 1},
             "tokens": {"tokens": 1_000_000_000_000, "per_s": 86_400},
@@ -1165,7 +1168,8 @@ def machine_lines(args: argparse.Namespace, litellm_version: str | None) -> list
         f"Python {platform.python_version()} ({platform.python_implementation()}) on "
         f"{platform.platform()}",
         f"wardgate {__version__} (`wardgate serve`, uvicorn with the {loop} loop and the {parser} "
-        f"HTTP parser, access log on, one process{python}); fake upstream: "
+        f"HTTP parser, access log on, API discovery {'off' if args.no_discovery else 'on'}, "
+        f"one process{python}); fake upstream: "
         "`wardgate.testing.fake_llm.FakeLLM` under uvicorn, this venv",
         f"Schedule: open loop, {'Poisson' if args.poisson else 'evenly spaced'} arrivals, "
         f"{args.seconds:g} s per run, timeout {args.timeout:g} s, seed {args.seed}",
@@ -1205,6 +1209,11 @@ def _parser() -> argparse.ArgumentParser:
         nargs="+",
         choices=["off", "detect", "stream"],
         default=["off", "detect", "stream"],
+    )
+    p.add_argument(
+        "--no-discovery",
+        action="store_true",
+        help="run the gateway with API discovery off (compare: does discovery move p99?)",
     )
     p.add_argument(
         "--litellm-python",
@@ -1345,7 +1354,10 @@ def _start_services(
     store.close()
     gw_port = free_port()
     config = workdir / "gateway.yaml"
-    config.write_text(gateway_config_yaml(gw_port, upstream, database), encoding="utf-8")
+    config.write_text(
+        gateway_config_yaml(gw_port, upstream, database, discovery=not args.no_discovery),
+        encoding="utf-8",
+    )
     serve = ["-m", "wardgate", "serve", "--config", str(config)]
     if args.gateway_profile:
         serve = ["-m", "cProfile", "-o", str(Path(args.gateway_profile).resolve()), *serve]

@@ -151,3 +151,27 @@ def test_by_default_no_complete_secret_is_ever_released(position: int, step: int
     assert guard.stopped
     assert "SECRET-87654321" not in out.decode().replace("\n", "")
     assert guard.report.released_uninspected_max == 0
+
+
+@given(st.integers(0, 40), st.integers(1, 9))
+def test_secrets_longer_than_the_quick_overlap_are_caught_by_the_full_check(
+    position: int, step: int
+) -> None:
+    """Quick checks read 4 characters back (too few for the 15-character secret); the full
+    check every 20 characters still stops the stream within that bound."""
+    body = "x" * position + "SECRET-87654321" + "y" * 40
+    lines = [body[i : i + 3] for i in range(0, len(body), 3)]
+    stream = "".join(f"{line}\n" for line in lines).encode() + b"!\n"
+    guard = StreamGuard(
+        LineDecoder(),
+        Inspector(),
+        overlap_chars=64,
+        quick_overlap_chars=4,
+        release_ahead_chars=20,
+    )
+    out = b"".join(guard.feed(stream[i : i + step]) for i in range(0, len(stream), step))
+    out += guard.close()
+    assert guard.stopped
+    released = out.decode().replace("\n", "")
+    secret_end = position + len("SECRET-87654321")
+    assert len(released) - secret_end <= 20

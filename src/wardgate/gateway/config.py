@@ -78,6 +78,9 @@ class StreamSettings(_Model):
     inspect_every_chars: int = Field(1, ge=1, le=100_000)
     release_ahead_chars: int = Field(200, ge=0, le=100_000)
     overlap_chars: int = Field(512, ge=0, le=100_000)
+    # Per-event checks re-read this much earlier text; a full check (overlap_chars) runs every
+    # release_ahead_chars characters. Secrets up to this long never complete on the client.
+    quick_overlap_chars: int = Field(128, ge=0, le=100_000)
     max_event_bytes: int = Field(1 << 20, ge=1024)
 
 

@@ -713,6 +713,7 @@ class Gateway:
             release_ahead_chars=stream.release_ahead_chars if inspect_on else 1 << 62,
             overlap_chars=stream.overlap_chars,
             inspect_every_chars=stream.inspect_every_chars if inspect_on else 1 << 62,
+            quick_overlap_chars=stream.quick_overlap_chars,
         )
         headers = [
             (k.lower().encode("latin-1"), v.encode("latin-1"))

@@ -69,6 +69,7 @@ class StreamGuard:
         release_ahead_chars: int = 200,
         overlap_chars: int = 512,
         inspect_every_chars: int = 1,
+        quick_overlap_chars: int = 128,
         keep_text: bool = False,
     ) -> None:
         self._decoder = decoder
@@ -76,6 +77,8 @@ class StreamGuard:
         self._ahead = release_ahead_chars
         self._every = max(1, inspect_every_chars)
         self._overlap = overlap_chars
+        self._quick = min(quick_overlap_chars, overlap_chars)
+        self._full = 0  # absolute offset up to which a full-overlap check has read
         self._keep_text = keep_text
         self._pending: list[StreamEvent] = []
         self._tail = ""  # text from absolute offset self._tail_start to the end
@@ -108,11 +111,11 @@ class StreamGuard:
             if event.terminal or uninspected >= self._every or uninspected > self._ahead:
                 # Time to inspect (enough new text), or releasing this event would put more than
                 # the allowed text past inspection, or end the stream: inspect first.
-                if not self._check():
+                if not self._check(full=event.terminal):
                     return b"".join(out)
                 out.extend(self._flush())
             self._pending.append(event)
-        if final and self._inspected < self.report.chars and not self._check():
+        if final and self._full < self.report.chars and not self._check(full=True):
             return b"".join(out)
         out.extend(self._flush_within_bound())
         return b"".join(out)
@@ -131,9 +134,20 @@ class StreamGuard:
             report.usage = _merge_usage(report.usage, event.usage)
         report.tools_called.extend(event.tools_called)
 
-    def _check(self) -> bool:
-        """Inspect the uninspected text plus the overlap; False when the stream must stop."""
-        start = max(self._tail_start, self._inspected - self._overlap)
+    def _check(self, *, full: bool = False) -> bool:
+        """Inspect the new text; False when the stream must stop.
+
+        A quick check reads the new text plus ``quick_overlap_chars`` before it; a full check,
+        due once ``release_ahead_chars`` characters have passed since the last one (and at the
+        end), reads everything since the last full check plus ``overlap_chars``. So a secret of
+        up to the quick overlap is caught before its last piece is released, and any longer one
+        (up to the full overlap) within ``release_ahead_chars`` characters.
+        """
+        full = full or self.report.chars - self._full > self._ahead
+        if full:
+            start = max(self._tail_start, self._full - self._overlap)
+        else:
+            start = max(self._tail_start, self._inspected - self._quick)
         window = self._tail[start - self._tail_start :]
         result = self._inspect(window)
         report = self.report
@@ -141,7 +155,9 @@ class StreamGuard:
         report.inspected_chars = report.chars
         self._inspected = report.chars
         report.findings.extend(_shift(f, start) for f in result.findings)
-        keep_from = max(0, self._inspected - self._overlap)
+        if full:
+            self._full = report.chars
+        keep_from = max(0, self._full - self._overlap)
         self._tail = self._tail[keep_from - self._tail_start :]
         self._tail_start = keep_from
         if result.stop:
