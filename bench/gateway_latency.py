@@ -736,14 +736,20 @@ class Service:
         self._log.close()
 
 
-def gateway_config_yaml(
-    port: int, upstream: str, database: Path, *, discovery: bool = True
-) -> str:
+def gateway_config_yaml(port: int, upstream: str, database: Path, *, discovery: bool = True) -> str:
     """Two routes to the same fake: ``mode: off`` under /wg-off and ``mode: enforce`` with the
     default engine under /wg-enforce; API keys on; request and token limits set so high they never
     refuse, so that the limiter still runs on every call."""
     config = {
-        "server": {"host": "127.0.0.1", "port": port, **({"http": os.environ["WARDGATE_BENCH_HTTP"]} if os.environ.get("WARDGATE_BENCH_HTTP") else {})},
+        "server": {
+            "host": "127.0.0.1",
+            "port": port,
+            **(
+                {"http": os.environ["WARDGATE_BENCH_HTTP"]}
+                if os.environ.get("WARDGATE_BENCH_HTTP")
+                else {}
+            ),
+        },
         "database": str(database),
         "discovery": {"enabled": discovery},
         "limits": {

@@ -119,18 +119,17 @@ def test_discover_har_with_spec(
     assert rc == 0
     captured = capsys.readouterr()
     table = captured.out
-    assert "/v1/users/{userId}/orders" in table
-    assert "/v1/orders/{orderId}" in table
     rows = {line.split()[2]: line for line in table.splitlines()[1:]}
     assert "shadow" in rows["/v1/orders/{orderId}"]
     assert "zombie" in rows["/v1/users/me"]
     assert "orphan" in rows["/v1/products"]
-    assert "EMAIL" in rows["/v1/users/{userId}/orders"]
+    # the declared spec is a prior: its parameter names are kept
+    assert "EMAIL" in rows["/v1/users/{id}/orders"]
     assert "skipped 1" in captured.err
     doc = json.loads(out.read_text())
     assert doc["openapi"].startswith("3.1")
     assert openapi.validate(doc) == []
-    assert "/v1/users/{userId}/orders" in doc["paths"]
+    assert "/v1/users/{id}/orders" in doc["paths"]
     inventory = json.loads((tmp_path / "inv.json").read_text())
     assert "mailbox.org" not in json.dumps(inventory)
     store = InventoryStore.open(tmp_path / "inv.db")
@@ -168,3 +167,32 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["discover", "--har", str(not_har)]) == 2
     assert "not a HAR file" in capsys.readouterr().err
     assert main(["discover", "--har", str(tmp_path / "missing.har")]) == 2
+
+
+def test_corrections_and_spec_priors_are_applied_and_remembered(
+    har: Path, declared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "inv.db")
+    rc = main(
+        [
+            "discover",
+            "--har",
+            str(har),
+            "--db",
+            db,
+            "--rename",
+            "api.shop.test",
+            "/v1/orders/{orderId}",
+            "/v1/orders/{order_ref}",
+        ]
+    )
+    assert rc == 0
+    assert "/v1/orders/{order_ref}" in capsys.readouterr().out
+    # a later run without the flag still uses the correction (remembered in the store)
+    assert main(["discover", "--har", str(har), "--db", db]) == 0
+    assert "/v1/orders/{order_ref}" in capsys.readouterr().out
+    # a declared spec (with its host from servers) seeds templates before any traffic
+    assert main(["discover", "--har", str(har), "--spec", str(declared)]) == 0
+    rows = {line.split()[2]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert "/v1/products" in rows  # declared, never called: an orphan row
+    assert main(["discover", "--har", str(har), "--merge", "api.shop.test"]) == 2

@@ -67,6 +67,33 @@ def add_parser(sub: Any) -> None:
         "--db", metavar="PATH", help="save the inventory (and its change events) in this store"
     )
     p.add_argument("--host", default=None, help="only this host")
+    fix = p.add_argument_group(
+        "corrections (remembered in --db and applied to later runs)",
+    )
+    fix.add_argument(
+        "--merge",
+        nargs="+",
+        action="append",
+        default=[],
+        metavar="T",
+        help="HOST TEMPLATE... INTO: these templates are one endpoint",
+    )
+    fix.add_argument(
+        "--split",
+        nargs="+",
+        action="append",
+        default=[],
+        metavar="T",
+        help="HOST TEMPLATE VALUE...: these values of the last parameter are constants",
+    )
+    fix.add_argument(
+        "--rename",
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("HOST", "TEMPLATE", "NEW"),
+        help="give a template's parameters new names",
+    )
     p.add_argument("--quiet", action="store_true", help="no table on stdout")
 
 
@@ -81,6 +108,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     inventory = Inventory()
     store = _open_store(args.db, inventory)
+    for op in declared:  # declared endpoints are priors: their constants stay constants
+        host = op.host or args.host
+        if host:
+            inventory.templater.add_prior(host.lower(), op.method.upper(), op.template)
     stats: dict[str, SourceStats] = {}
     started = time.perf_counter()
     try:
@@ -99,6 +130,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"wardgate discover: cannot read: {exc}", file=sys.stderr)
         return EXIT_USAGE
     elapsed = time.perf_counter() - started
+    try:  # corrections name templates, so they apply once the traffic has made them
+        _corrections(args, inventory)
+    except ValueError as exc:
+        print(f"wardgate discover: correction refused: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     records = [r for r in inventory.records() if args.host in (None, r.host)]
     report = spec.compare(declared, records, now=time.time()) if declared else None
     risks = {r.key: _assess(r, report) for r in records}
@@ -119,6 +155,21 @@ def run(args: argparse.Namespace) -> int:
         )
         store.close()
     return status
+
+
+def _corrections(args: argparse.Namespace, inventory: Inventory) -> None:
+    """Apply a person's corrections to the templater (saved with the store's state)."""
+    templater = inventory.templater
+    for words in args.merge:
+        if len(words) < 3:
+            raise ValueError("--merge needs HOST, at least one TEMPLATE and INTO")
+        templater.merge(words[0].lower(), words[1:-1], words[-1])
+    for words in args.split:
+        if len(words) < 3:
+            raise ValueError("--split needs HOST, TEMPLATE and at least one VALUE")
+        templater.split(words[0].lower(), words[1], words[2:])
+    for host, template, new in args.rename:
+        templater.rename(host.lower(), template, new)
 
 
 def _open_store(path: str | None, inventory: Inventory) -> Any:

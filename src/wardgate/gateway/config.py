@@ -24,7 +24,7 @@ from wardgate.policy.identity import JwtSettings
 from wardgate.policy.limits import RateLimit, TokenBudget
 
 PROVIDERS = ("openai", "openai-compatible", "anthropic", "gemini", "ollama", "http")
-_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 class GatewayConfigError(ValueError):
@@ -135,7 +135,7 @@ class Route(_Model):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not _NAME.match(v):
+        if not _NAME.fullmatch(v):
             raise ValueError("route names are 1-64 letters, digits, '_', '.', '-'")
         return v
 
@@ -157,7 +157,7 @@ class Route(_Model):
     @field_validator("upstream")
     @classmethod
     def _upstream(cls, v: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", v):
+        if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", v):
             raise ValueError("upstream must be an http:// or https:// URL")
         return v.rstrip("/")
 
