@@ -28,6 +28,8 @@ COMMANDS = """\
 .venv/bin/python -m bench.gateway_latency --markdown bench/out/gateway.md   # add --litellm-python PATH to compare LiteLLM
 .venv/bin/python -m bench.discovery --m2s-python /tmp/m2s-venv/bin/python --held-out 150 --speed 1000000 --markdown bench/out/discovery.md   # mitmproxy2swagger 0.14 in its own venv (~20 min)
 .venv/bin/python -m bench.discovery_ingest --markdown bench/out/discovery-ingest.md
+.venv/bin/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --no-discovery --markdown bench/out/gateway-no-discovery.md
+.venv/bin/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --markdown bench/out/gateway-discovery-on.md
 .venv/bin/python -m bench.report"""
 LOSO_ENGINE = "Leave-one-source-out (engine's verdict)"
 
@@ -150,6 +152,22 @@ def discovery_section(out: Path) -> str:
             parts.append(text.replace("\n## ", "\n#### ").replace("# ", "### ", 1))
         else:
             parts.append(f"`{name}`: not run yet.")
+    rows = []
+    for name, label in (
+        ("gateway-no-discovery.md", "discovery off"),
+        ("gateway-discovery-on.md", "discovery on"),
+    ):
+        path = out / name
+        if path.exists():
+            md = path.read_text(encoding="utf-8")
+            added = section(md, "Added latency (proxy percentile - direct percentile)")
+            rows += [f"| {label} | " + " | ".join(r[1:7]) + " |" for r in table_rows(added)]
+    if rows:
+        parts.append(
+            "#### Does discovery move the gateway's latency? (1a, detection off, 20 s runs)\n\n"
+            "| gateway | rate req/s | proxy | added p50 ms | added p90 ms | added p99 ms | added max ms |\n"
+            "|---|---:|---|---:|---:|---:|---:|\n" + "\n".join(rows)
+        )
     return "\n\n".join(parts)
 
 

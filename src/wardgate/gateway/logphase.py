@@ -74,3 +74,6 @@ class LogPhase:
                 self.delivered += 1
             finally:
                 self._queue.task_done()
+            # Consumers are mostly synchronous work: let requests run between two exchanges, or
+            # a backlog would be drained in one long stretch that stalls every request behind it.
+            await asyncio.sleep(0)
