@@ -308,3 +308,17 @@ def test_quick_start(monkeypatch: pytest.MonkeyPatch) -> None:
     assert quick_start("http://x", anonymous=True).routes[0].anonymous is True
     monkeypatch.setenv("WARDGATE_DB", "/srv/keys.db")
     assert quick_start("http://x").database == "/srv/keys.db"
+
+
+def test_quick_start_injects_the_provider_key_from_the_environment(tmp_path: Path) -> None:
+    from wardgate.app import build_gateway
+    from wardgate.gateway.config import quick_start
+
+    config = quick_start("https://api.openai.com", upstream_key_env="OPENAI_API_KEY")
+    config = config.model_copy(update={"database": str(tmp_path / "w.db")})
+    route = config.routes[0]
+    assert route.upstream_auth is not None
+    assert route.upstream_auth.env == "OPENAI_API_KEY"
+    gateway = build_gateway(config, environ={"OPENAI_API_KEY": "sk-test-provider"})
+    assert gateway.c.upstream_credentials["default"] == ("authorization", "Bearer sk-test-provider")
+    assert quick_start("https://api.openai.com").routes[0].upstream_auth is None

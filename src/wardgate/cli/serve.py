@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -53,6 +54,13 @@ def add_parser(sub: Any) -> None:
     src.add_argument(
         "--upstream", metavar="URL", help="quick start: proxy one OpenAI-compatible upstream"
     )
+    serve.add_argument(
+        "--upstream-key-env",
+        metavar="VAR",
+        default=None,
+        help="quick start: send 'Authorization: Bearer $VAR' upstream (default: OPENAI_API_KEY "
+        "when it is set), so callers never hold the provider key",
+    )
     serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default 8080)")
     serve.add_argument(
@@ -89,7 +97,12 @@ def run(args: argparse.Namespace) -> int:
                 return EXIT_USAGE
             config = load(args.config)
         else:
-            config = quick_start(args.upstream, anonymous=args.allow_anonymous)
+            key_env = args.upstream_key_env or (
+                "OPENAI_API_KEY" if os.environ.get("OPENAI_API_KEY") else None
+            )
+            config = quick_start(
+                args.upstream, anonymous=args.allow_anonymous, upstream_key_env=key_env
+            )
         server = config.server.model_copy(
             update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
         )

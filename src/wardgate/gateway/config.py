@@ -279,10 +279,20 @@ def _detection_file(path: Path) -> dict[str, Any]:
     return section if isinstance(section, dict) else {}
 
 
-def quick_start(upstream: str, *, port: int = 8080, anonymous: bool = False) -> GatewayConfig:
-    """``wardgate serve --upstream URL``: one OpenAI-compatible route, enforce mode, defaults."""
+def quick_start(
+    upstream: str,
+    *,
+    port: int = 8080,
+    anonymous: bool = False,
+    upstream_key_env: str | None = None,
+) -> GatewayConfig:
+    """``wardgate serve --upstream URL``: one OpenAI-compatible route, enforce mode, defaults.
+
+    With ``upstream_key_env`` the gateway sends ``Authorization: Bearer $VAR`` upstream, so
+    callers hold only their Wardgate key."""
+    auth = None if upstream_key_env is None else UpstreamAuth(env=upstream_key_env)
     return GatewayConfig(
         server=ServerSettings(port=port),
         database=os.environ.get("WARDGATE_DB", "wardgate.db"),  # where `wardgate keys` writes
-        routes=[Route(name="default", upstream=upstream, anonymous=anonymous)],
+        routes=[Route(name="default", upstream=upstream, anonymous=anonymous, upstream_auth=auth)],
     )
