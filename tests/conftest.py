@@ -6,9 +6,11 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+import pytest_asyncio
+from redis.asyncio import Redis
 
 REDIS_BINARY = shutil.which("redis-server")
 
@@ -66,3 +68,12 @@ def redis_port() -> Iterator[int]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest_asyncio.fixture
+async def redis_client(redis_port: int) -> AsyncIterator[Redis]:
+    client = Redis(host="127.0.0.1", port=redis_port)
+    try:
+        yield client
+    finally:
+        await client.aclose()

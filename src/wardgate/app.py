@@ -17,7 +17,6 @@ from wardgate.detect.scanner import Scanner
 from wardgate.discovery.inventory import Inventory
 from wardgate.discovery.observation import Observation
 from wardgate.discovery.sources.redis_stream import publish
-from wardgate.discovery.templating import PathTemplater
 from wardgate.gateway.config import GatewayConfig, GatewayConfigError
 from wardgate.gateway.discovery_feed import DiscoveryConsumer
 from wardgate.gateway.inspection import Inspector
@@ -102,10 +101,7 @@ def build_gateway(
 def _discovery(config: GatewayConfig) -> DiscoveryConsumer:
     settings = config.discovery
     store = InventoryStore.open(Path(config.database))
-    inventory = Inventory()
-    state = store.load_templater()
-    if state is not None:  # corrections people made to templates are remembered
-        inventory.templater = PathTemplater.from_dict(state)
+    inventory = Inventory.restored(store.load_templater())
     publisher = None
     if settings.publish_stream is not None:
         import redis.asyncio as redis  # noqa: PLC0415 - only when publishing

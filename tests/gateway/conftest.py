@@ -18,6 +18,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.conftest import free_port
 from wardgate.app import build_gateway
 from wardgate.detect.scanner import Scanner
 from wardgate.gateway.config import GatewayConfig
@@ -154,10 +155,7 @@ def _config(tmp: Path, upstream: str) -> GatewayConfig:
 
 def _closed_port_url() -> str:
     """A local port nobody listens on: connecting is refused at once."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def raw_http(

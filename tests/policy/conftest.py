@@ -3,20 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
-from redis.asyncio import Redis
-
-
-@pytest_asyncio.fixture
-async def redis_client(redis_port: int) -> AsyncIterator[Redis]:
-    client = Redis(host="127.0.0.1", port=redis_port)
-    try:
-        yield client
-    finally:
-        await client.aclose()
 
 
 @pytest.fixture

@@ -178,9 +178,7 @@ def _open_store(path: str | None, inventory: Inventory) -> Any:
     from wardgate.storage.inventory import InventoryStore  # noqa: PLC0415 - only with --db
 
     store = InventoryStore.open(path)
-    state = store.load_templater()
-    if state is not None:  # corrections a person made (merge, split, rename) are remembered
-        inventory.templater = type(inventory.templater).from_dict(state)
+    inventory.templater = Inventory.restored(store.load_templater()).templater
     return store
 
 

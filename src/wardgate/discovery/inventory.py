@@ -99,6 +99,14 @@ class Inventory:
         self._sample_every = sample_every
         self.observed = 0
 
+    @classmethod
+    def restored(cls, templater_state: dict[str, Any] | None) -> Inventory:
+        """An inventory whose templater resumes from saved state (a person's merges, splits and
+        renames are remembered), or a fresh one when there is none."""
+        if templater_state is None:
+            return cls()
+        return cls(PathTemplater.from_dict(templater_state))
+
     def observe(self, obs: Observation) -> None:
         """Fold one observation in."""
         self.observed += 1

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
@@ -139,13 +138,10 @@ def test_malformed_messages_are_refused(fields: dict[Any, Any]) -> None:
 # -- a real redis-server -------------------------------------------------------------------------
 
 
-@pytest_asyncio.fixture
-async def client(redis_port: int) -> AsyncIterator[Redis]:
-    redis = Redis(host="127.0.0.1", port=redis_port)
-    try:
-        yield redis
-    finally:
-        await redis.aclose()
+@pytest.fixture
+def client(redis_client: Redis) -> Redis:
+    """The session redis-server's client (tests/conftest.py), under this module's name."""
+    return redis_client
 
 
 @pytest.fixture
