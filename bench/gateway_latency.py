@@ -879,7 +879,7 @@ def replay_inspections(raw_body: bytes) -> tuple[int, int, int]:
     settings = StreamSettings()
     guard = StreamGuard(
         adapter_for("openai").stream_decoder(CHAT_PATH),
-        lambda window: Check(stop=False),
+        lambda window, full: Check(stop=False),
         release_ahead_chars=settings.release_ahead_chars,
         overlap_chars=settings.overlap_chars,
         inspect_every_chars=settings.inspect_every_chars,
@@ -1166,6 +1166,9 @@ def machine_lines(args: argparse.Namespace, litellm_version: str | None) -> list
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = os.getloadavg() if hasattr(os, "getloadavg") else (math.nan,) * 3
     loop, parser = server_stack(args.gateway_python).split()
+    parser = os.environ.get("WARDGATE_BENCH_HTTP") or parser  # server.http in the bench config
+    if parser == "httptools":
+        parser = "httptools (head-bounded)"
     python = "" if args.gateway_python == sys.executable else f", run by {args.gateway_python}"
     lines = [
         f"CPU: {cpu_model()}, {os.cpu_count()} logical cores ({usable} usable), shared by the "
@@ -1173,8 +1176,8 @@ def machine_lines(args: argparse.Namespace, litellm_version: str | None) -> list
         f"start {load[0]:.2f}",
         f"Python {platform.python_version()} ({platform.python_implementation()}) on "
         f"{platform.platform()}",
-        f"wardgate {__version__} (`wardgate serve`, uvicorn with the {loop} loop and the {parser} "
-        f"HTTP parser, access log on, API discovery {'off' if args.no_discovery else 'on'}, "
+        f"wardgate {__version__} (`wardgate serve`, uvicorn with the {loop} loop and the "
+        f"{parser.strip()} HTTP parser, access log on, API discovery {'off' if args.no_discovery else 'on'}, "
         f"one process{python}); fake upstream: "
         "`wardgate.testing.fake_llm.FakeLLM` under uvicorn, this venv",
         f"Schedule: open loop, {'Poisson' if args.poisson else 'evenly spaced'} arrivals, "

@@ -222,3 +222,15 @@ def test_late_stage_failure_is_isolated():
     errors = [f for f in r.findings if f.category is Category.DETECTOR_ERROR]
     assert [f.rule_id for f in errors] == ["late.error"]
     assert r.flagged  # the keyword finding still counts
+
+
+def test_only_runs_the_named_detectors():
+    pipeline = _pipeline(KeywordDetector(), RaisingDetector())
+    everything = pipeline.run("an attack")
+    assert any(f.rule_id == "kw" for f in everything.findings)
+    assert any(f.category is Category.DETECTOR_ERROR for f in everything.findings)
+    keyword_only = pipeline.run("an attack", only=("keyword",))
+    assert [f.rule_id for f in keyword_only.findings] == ["kw"]
+    raiser_only = pipeline.run("an attack", only=("raiser",))
+    assert [f.category for f in raiser_only.findings] == [Category.DETECTOR_ERROR]
+    assert pipeline.run("an attack", only=()).findings == ()

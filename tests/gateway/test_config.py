@@ -10,6 +10,7 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from wardgate.app import build_gateway
 from wardgate.core.finding import Category
@@ -20,6 +21,7 @@ from wardgate.gateway.config import (
     GatewayConfigError,
     Mode,
     Route,
+    StreamSettings,
     load,
     quick_start,
 )
@@ -322,3 +324,9 @@ def test_quick_start_injects_the_provider_key_from_the_environment(tmp_path: Pat
     gateway = build_gateway(config, environ={"OPENAI_API_KEY": "sk-test-provider"})
     assert gateway.c.upstream_credentials["default"] == ("authorization", "Bearer sk-test-provider")
     assert quick_start("https://api.openai.com").routes[0].upstream_auth is None
+
+
+def test_stream_quick_detectors_must_be_known() -> None:
+    assert "secrets" in StreamSettings().quick_detectors
+    with pytest.raises(ValidationError, match="unknown detectors"):
+        StreamSettings(quick_detectors=("secrets", "no_such_detector"))

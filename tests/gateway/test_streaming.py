@@ -42,9 +42,11 @@ SECRET = re.compile(r"SECRET-[0-9]{8}")
 class Inspector:
     def __init__(self) -> None:
         self.windows: list[str] = []
+        self.fulls: list[bool] = []
 
-    def __call__(self, window: str) -> Check:
+    def __call__(self, window: str, full: bool) -> Check:
         self.windows.append(window)
+        self.fulls.append(full)
         found = [
             Finding("t", Category.SECRET, 0.9, Severity.HIGH, Span(m.start(), m.end()))
             for m in SECRET.finditer(window)
@@ -150,7 +152,51 @@ def test_by_default_no_complete_secret_is_ever_released(position: int, step: int
     out += guard.close()
     assert guard.stopped
     assert "SECRET-87654321" not in out.decode().replace("\n", "")
-    assert guard.report.released_uninspected_max == 0
+    assert guard.report.released_uninspected_max <= 200
+
+
+class FullOnlyInspector(Inspector):
+    """Finds the secret on full checks only, as the gateway's web-attack detector runs only
+    there; records each check's (window length, full) so the cadence can be asserted."""
+
+    def __call__(self, window: str, full: bool) -> Check:
+        if full:
+            return super().__call__(window, full)
+        self.windows.append(window)
+        self.fulls.append(full)
+        return Check(False)
+
+
+@given(st.integers(0, 120), st.integers(1, 9), st.integers(8, 60))
+def test_what_only_the_full_check_sees_is_stopped_within_the_bound(
+    position: int, step: int, ahead: int
+) -> None:
+    body = "x" * position + "SECRET-87654321" + "y" * 80
+    lines = [body[i : i + 3] for i in range(0, len(body), 3)]
+    stream = "".join(f"{line}\n" for line in lines).encode() + b"!\n"
+    inspector = FullOnlyInspector()
+    guard = StreamGuard(LineDecoder(), inspector, overlap_chars=64, release_ahead_chars=ahead)
+    out = b"".join(guard.feed(stream[i : i + step]) for i in range(0, len(stream), step))
+    out += guard.close()
+    assert guard.stopped
+    released = out.decode().replace("\n", "")
+    assert len(released) - (position + len("SECRET-87654321")) <= ahead
+    assert guard.report.released_uninspected_max <= ahead
+    assert False in inspector.fulls  # per-event quick checks ran as well
+
+
+def test_quick_checks_per_event_and_a_full_check_every_bound() -> None:
+    inspector = FullOnlyInspector()
+    guard = StreamGuard(LineDecoder(), inspector, overlap_chars=64, release_ahead_chars=20)
+    stream = b"".join(b"abcd\n" for _ in range(30)) + b"!\n"
+    assert guard.feed(stream) + guard.close() == stream
+    assert guard.report.complete
+    fulls = [i for i, full in enumerate(inspector.fulls) if full]
+    assert len(inspector.fulls) == 31  # every event checked before release, the end included
+    assert inspector.fulls[-1]  # the end waits for a full check
+    # 4 characters an event, a full check whenever more than 20 would pass the last one
+    assert all(b - a <= 6 for a, b in zip([-1, *fulls], fulls, strict=False))
+    assert guard.report.released_uninspected_max <= 20
 
 
 @given(st.integers(0, 40), st.integers(1, 9))

@@ -120,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
         )
     import uvicorn  # noqa: PLC0415
 
+    from wardgate.gateway.http_server import uvicorn_http_options  # noqa: PLC0415
+
     log.info(
         "wardgate listening",
         extra={
@@ -135,13 +137,12 @@ def run(args: argparse.Namespace) -> int:
         host=server.host,
         port=server.port,
         loop=_event_loop(),
-        http=server.http,
         limit_concurrency=server.max_concurrency,
         lifespan="on",
         log_config=None,
         access_log=False,
         server_header=False,
-        h11_max_incomplete_event_size=server.max_header_bytes,
+        **uvicorn_http_options(server.http, server.max_header_bytes),  # type: ignore[arg-type]
         timeout_keep_alive=15,
         timeout_graceful_shutdown=10,
     )

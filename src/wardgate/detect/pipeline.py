@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -105,13 +105,23 @@ class Pipeline:
         kind: InputKind = InputKind.PROMPT,
         context: ScanContext | None = None,
         phase: Phase | None = None,
+        only: Collection[str] | None = None,
     ) -> PipelineResult:
-        """Scan ``text``; ``phase`` defaults to RESPONSE for model output, else REQUEST."""
+        """Scan ``text``; ``phase`` defaults to RESPONSE for model output, else REQUEST.
+
+        ``only`` names the detectors to run (all configured ones when None): a streamed answer's
+        per-event check runs the leak detectors alone, and the full set every few hundred
+        characters.
+        """
         t0 = time.perf_counter()
         context = context or ScanContext()
         if phase is None:
             phase = Phase.RESPONSE if kind is InputKind.OUTPUT else Phase.REQUEST
-        phased = [(d, c) for d, c in self.detectors if phase in c.phases]
+        phased = [
+            (d, c)
+            for d, c in self.detectors
+            if phase in c.phases and (only is None or d.name in only)
+        ]
         active = [(d, c) for d, c in phased if not is_late(d)]
         late = [(d, c) for d, c in phased if is_late(d)]
         judged: list[TextView] = []  # views the late stage reads: not the lossy readings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,11 +101,15 @@ class Scanner:
         kind: InputKind | str = InputKind.PROMPT,
         context: ScanContext | None = None,
         phase: Phase | str | None = None,
+        *,
+        only: Collection[str] | None = None,
     ) -> ScanResult:
         """Scan one text. ``phase`` (REQUEST or RESPONSE) selects the detectors configured for
         it; by default model output is a RESPONSE and everything else a REQUEST."""
         kind = InputKind(kind)
-        result = self.pipeline.run(text, kind, context, None if phase is None else Phase(phase))
+        result = self.pipeline.run(
+            text, kind, context, None if phase is None else Phase(phase), only
+        )
         categories = [
             c.value
             for c in dict.fromkeys(

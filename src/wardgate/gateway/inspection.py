@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -79,11 +79,17 @@ class Inspector:
         return Inspection(tuple(findings), tuple(paths), time.perf_counter() - started, chars)
 
     def text(
-        self, text: str, kind: InputKind, phase: Phase, system_prompt: str = ""
+        self,
+        text: str,
+        kind: InputKind,
+        phase: Phase,
+        system_prompt: str = "",
+        *,
+        only: Collection[str] | None = None,
     ) -> list[Finding]:
-        """Scan one text (a window of a streamed answer)."""
+        """Scan one text (a window of a streamed answer), with the ``only`` detectors if given."""
         context = ScanContext(system_prompt=system_prompt)
-        return list(self.scanner.scan(text, kind, context, phase).findings)
+        return list(self.scanner.scan(text, kind, context, phase, only=only).findings)
 
     def http_request(self, request: HttpRequest) -> Inspection:
         """Classic web attacks anywhere in the request: path, query, headers, cookies, body."""

@@ -696,11 +696,17 @@ class Gateway:
         inspect_on = route.mode is not Mode.OFF
         detection_s = 0.0
 
-        def check(window: str) -> Check:
+        quick = route.stream.quick_detectors or None
+
+        def check(window: str, full: bool) -> Check:
             nonlocal detection_s
             started = time.perf_counter()
             findings = self.c.inspector.text(
-                window, InputKind.OUTPUT, Phase.RESPONSE, system_prompt
+                window,
+                InputKind.OUTPUT,
+                Phase.RESPONSE,
+                system_prompt,
+                only=None if full else quick,
             )
             detection_s += time.perf_counter() - started
             verdict = self._decide_response(call, findings)
@@ -899,8 +905,8 @@ async def _disconnected(receive: Receive) -> None:
         pass
 
 
-def _pass(window: str) -> Check:
-    del window
+def _pass(window: str, full: bool) -> Check:
+    del window, full
     return Check(stop=False)
 
 

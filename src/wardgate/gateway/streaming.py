@@ -33,7 +33,9 @@ class Check:
     findings: tuple[Finding, ...] = ()
 
 
-Inspect = Callable[[str], Check]
+Inspect = Callable[[str, bool], Check]
+"""``inspect(window, full)``: ``full`` is False for the per-event quick check (the gateway runs
+its leak detectors alone there) and True for the periodic and final full checks (every detector)."""
 
 
 @dataclass(slots=True)
@@ -43,9 +45,9 @@ class StreamReport:
     events: int = 0
     chars: int = 0
     inspections: int = 0
-    inspected_chars: int = 0  # how much of the answer text was inspected (== chars when complete)
+    inspected_chars: int = 0  # answer text read by a full check (== chars when complete)
     stopped: bool = False
-    released_uninspected_max: int = 0
+    released_uninspected_max: int = 0  # most text ever released past the last full check
     findings: list[Finding] = field(default_factory=list)
     model: str | None = None
     usage: Usage | None = None
@@ -108,7 +110,11 @@ class StreamGuard:
         for event in events:
             self._note(event)
             uninspected = self.report.chars - self._inspected
-            if event.terminal or uninspected >= self._every or uninspected > self._ahead:
+            if (
+                event.terminal
+                or uninspected >= self._every
+                or self.report.chars - self._full > self._ahead
+            ):
                 # Time to inspect (enough new text), or releasing this event would put more than
                 # the allowed text past inspection, or end the stream: inspect first.
                 if not self._check(full=event.terminal):
@@ -149,14 +155,14 @@ class StreamGuard:
         else:
             start = max(self._tail_start, self._inspected - self._quick)
         window = self._tail[start - self._tail_start :]
-        result = self._inspect(window)
+        result = self._inspect(window, full)
         report = self.report
         report.inspections += 1
-        report.inspected_chars = report.chars
         self._inspected = report.chars
         report.findings.extend(_shift(f, start) for f in result.findings)
         if full:
             self._full = report.chars
+            report.inspected_chars = report.chars
         keep_from = max(0, self._full - self._overlap)
         self._tail = self._tail[keep_from - self._tail_start :]
         self._tail_start = keep_from
@@ -173,11 +179,12 @@ class StreamGuard:
         return out
 
     def _flush_within_bound(self) -> list[bytes]:
-        """Release pending events while the uninspected text released stays within the bound."""
+        """Release pending events while the text released past the last full check stays within
+        the bound."""
         out: list[bytes] = []
         while self._pending:
             event = self._pending[0]
-            ahead = self._released + len(event.text) - self._inspected
+            ahead = self._released + len(event.text) - self._full
             if ahead > self._ahead:
                 break
             self.report.released_uninspected_max = max(self.report.released_uninspected_max, ahead)

@@ -61,15 +61,23 @@ def serve_in_thread(
     *,
     log_level: str = "warning",
     grace_s: float = 1.0,
+    **uvicorn_options: Any,
 ) -> RunningServer:
     """Start ``app`` under uvicorn in a daemon thread and return once it accepts connections.
 
     ``port=0`` lets the OS pick a free port; the real one is read from the bound socket. On stop,
-    requests still running after ``grace_s`` seconds are dropped. Raises RuntimeError if the
+    requests still running after ``grace_s`` seconds are dropped. ``uvicorn_options`` go to
+    ``uvicorn.Config`` (the gateway's tests pass its HTTP implementation and header bound). Raises RuntimeError if the
     server does not start (port taken, the app's startup failed).
     """
     config = uvicorn.Config(
-        app, host=host, port=port, log_level=log_level, log_config=None, access_log=False
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        log_config=None,
+        access_log=False,
+        **uvicorn_options,
     )
     server = uvicorn.Server(config)
 
