@@ -234,3 +234,19 @@ def test_only_runs_the_named_detectors():
     raiser_only = pipeline.run("an attack", only=("raiser",))
     assert [f.category for f in raiser_only.findings] == [Category.DETECTOR_ERROR]
     assert pipeline.run("an attack", only=()).findings == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "deep", "shallow"),
+    [
+        ("an attack", True, True),  # plain text: seen either way
+        (f"note: {base64.b64encode(b'launch the attack at dawn').decode()}", True, False),
+        ("an 4774ck", True, False),  # leetspeak reading
+    ],
+)
+def test_shallow_scans_the_plain_text_alone(text: str, deep: bool, shallow: bool):
+    pipeline = _pipeline(KeywordDetector())
+    assert any(f.rule_id == "kw" for f in pipeline.run(text).findings) is deep
+    found = pipeline.run(text, shallow=True).findings
+    assert any(f.rule_id == "kw" for f in found) is shallow
+    assert not any(f.chain for f in found)  # nothing decoded

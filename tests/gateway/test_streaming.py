@@ -221,3 +221,45 @@ def test_secrets_longer_than_the_quick_overlap_are_caught_by_the_full_check(
     released = out.decode().replace("\n", "")
     secret_end = position + len("SECRET-87654321")
     assert len(released) - secret_end <= 20
+
+
+@given(st.integers(0, 120), st.integers(1, 9), st.integers(8, 60))
+def test_settling_between_sends_keeps_the_bound_and_catches_late_findings(
+    position: int, step: int, ahead: int
+) -> None:
+    """The gateway calls ``settle`` after each send: full checks then run early, between events,
+    and what only they see still stops the stream within the bound."""
+    body = "x" * position + "SECRET-87654321" + "y" * 80
+    lines = [body[i : i + 3] for i in range(0, len(body), 3)]
+    stream = "".join(f"{line}\n" for line in lines).encode() + b"!\n"
+    inspector = FullOnlyInspector()
+    guard = StreamGuard(LineDecoder(), inspector, overlap_chars=64, release_ahead_chars=ahead)
+    out = b""
+    for i in range(0, len(stream), step):
+        out += guard.feed(stream[i : i + step])
+        out += guard.settle()
+        if guard.stopped:
+            break
+    out += guard.close()
+    assert guard.stopped
+    released = out.decode().replace("\n", "")
+    assert len(released) - (position + len("SECRET-87654321")) <= ahead
+    assert guard.report.released_uninspected_max <= ahead
+
+
+def test_settle_runs_the_full_check_before_the_next_events_would_wait() -> None:
+    inspector = Inspector()
+    guard = StreamGuard(LineDecoder(), inspector, overlap_chars=64, release_ahead_chars=20)
+    full_at: list[int] = []
+    for _ in range(30):
+        assert guard.feed(b"abcd\n") == b"abcd\n"
+        assert not inspector.fulls[-1]  # the check before release was a quick one
+        assert guard.settle() == b""
+        if inspector.fulls[-1]:
+            full_at.append(guard.report.chars)
+    # a full check as soon as two more 4-character events would pass 20 characters: every 4th
+    # event (16 characters), so no event ever waited for one
+    assert full_at == list(range(16, 121, 16))
+    assert guard.report.released_uninspected_max == 16
+    assert guard.feed(b"!\n") == b"!\n"
+    assert guard.report.complete

@@ -106,12 +106,15 @@ class Pipeline:
         context: ScanContext | None = None,
         phase: Phase | None = None,
         only: Collection[str] | None = None,
+        *,
+        shallow: bool = False,
     ) -> PipelineResult:
         """Scan ``text``; ``phase`` defaults to RESPONSE for model output, else REQUEST.
 
-        ``only`` names the detectors to run (all configured ones when None): a streamed answer's
-        per-event check runs the leak detectors alone, and the full set every few hundred
-        characters.
+        ``only`` names the detectors to run (all configured ones when None); ``shallow`` scans
+        the normalised text alone, without variant readings or decoding. A streamed answer's
+        per-event check is both (the leak detectors on the plain text), and a full check runs
+        every few hundred characters.
         """
         t0 = time.perf_counter()
         context = context or ScanContext()
@@ -139,7 +142,9 @@ class Pipeline:
         norm = normalise(text)
         findings.extend(normalisation_findings(norm.report))
         base = TextView(norm.text, kind, (), norm.offsets)
-        leet = unleet(norm.text) if s.variants else None
+        variants = s.variants and not shallow
+        max_depth = 0 if shallow else s.decode.max_depth
+        leet = unleet(norm.text) if variants else None
         # Short texts only: "what does this mean? <obfuscated word>" is the smuggling shape, while
         # long prompts that say "translate" and contain a token like "h264" are ordinary.
         if (
@@ -154,7 +159,7 @@ class Pipeline:
         ):
             findings.append(decode_request_finding())
         views: deque[tuple[TextView, int]] = deque([(base, 0)])
-        if s.variants:
+        if variants:
             if leet is not None:
                 views.append((TextView(leet, kind, ("leetspeak",), norm.offsets), 0))
             backwards = reversed_reading(norm.text)
@@ -178,7 +183,7 @@ class Pipeline:
             findings.extend(self._inspect(active, view, context))
             if late and not (view.chain and view.chain[-1] in _READINGS):
                 judged.append(view)
-            if depth >= s.decode.max_depth:
+            if depth >= max_depth:
                 if depth and any(True for _ in iter_decoded(view.text)):
                     findings.append(_depth_finding(view))
                 continue

@@ -103,12 +103,14 @@ class Scanner:
         phase: Phase | str | None = None,
         *,
         only: Collection[str] | None = None,
+        shallow: bool = False,
     ) -> ScanResult:
         """Scan one text. ``phase`` (REQUEST or RESPONSE) selects the detectors configured for
-        it; by default model output is a RESPONSE and everything else a REQUEST."""
+        it; by default model output is a RESPONSE and everything else a REQUEST. ``only`` and
+        ``shallow`` narrow the scan (see :meth:`Pipeline.run`)."""
         kind = InputKind(kind)
         result = self.pipeline.run(
-            text, kind, context, None if phase is None else Phase(phase), only
+            text, kind, context, None if phase is None else Phase(phase), only, shallow=shallow
         )
         categories = [
             c.value

@@ -86,10 +86,13 @@ class Inspector:
         system_prompt: str = "",
         *,
         only: Collection[str] | None = None,
+        shallow: bool = False,
     ) -> list[Finding]:
-        """Scan one text (a window of a streamed answer), with the ``only`` detectors if given."""
+        """Scan one text (a window of a streamed answer); ``only`` and ``shallow`` narrow the
+        scan for the per-event quick check (see :meth:`Pipeline.run`)."""
         context = ScanContext(system_prompt=system_prompt)
-        return list(self.scanner.scan(text, kind, context, phase, only=only).findings)
+        result = self.scanner.scan(text, kind, context, phase, only=only, shallow=shallow)
+        return list(result.findings)
 
     def http_request(self, request: HttpRequest) -> Inspection:
         """Classic web attacks anywhere in the request: path, query, headers, cookies, body."""

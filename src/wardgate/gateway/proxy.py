@@ -707,6 +707,7 @@ class Gateway:
                 Phase.RESPONSE,
                 system_prompt,
                 only=None if full else quick,
+                shallow=not full,
             )
             detection_s += time.perf_counter() - started
             verdict = self._decide_response(call, findings)
@@ -736,6 +737,9 @@ class Gateway:
                 out = guard.feed(chunk)
                 if out:
                     await send({"type": "http.response.body", "body": out, "more_body": True})
+                    out = guard.settle()  # the next full check, after the client has the event
+                    if out:
+                        await send({"type": "http.response.body", "body": out, "more_body": True})
                 if guard.stopped:
                     break
             if not guard.stopped:

@@ -87,6 +87,7 @@ class StreamGuard:
         self._tail_start = 0
         self._inspected = 0  # absolute offset up to which text was inspected
         self._released = 0  # absolute offset up to which text was released
+        self._last_chars = 0  # size of the last text event: how soon the bound may be reached
         self.report = StreamReport()
 
     @property
@@ -104,6 +105,21 @@ class StreamGuard:
         if self.report.stopped:
             return b""
         return self._take(self._decoder.close(), final=True)
+
+    def settle(self) -> bytes:
+        """Call after sending what ``feed`` returned: when the next events (judged by the size of
+        the last one) would reach the release allowance, run the full check now, while the
+        client already has this event, rather than holding the next one behind it. Returns
+        bytes that may now be released (possibly empty); afterwards ``stopped`` says whether
+        the stream must end."""
+        if self.report.stopped:
+            return b""
+        since = self.report.chars - self._full
+        if since <= 0 or since + 2 * self._last_chars <= self._ahead:
+            return b""
+        if not self._check(full=True):
+            return b""
+        return b"".join(self._flush_within_bound())
 
     def _take(self, events: Sequence[StreamEvent], *, final: bool) -> bytes:
         out: list[bytes] = []
@@ -131,6 +147,7 @@ class StreamGuard:
         report.events += 1
         if event.text:
             report.chars += len(event.text)
+            self._last_chars = len(event.text)
             self._tail += event.text
             if self._keep_text:
                 report.text.append(event.text)
