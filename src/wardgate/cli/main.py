@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from wardgate import __version__
-from wardgate.cli import audit, discover, keys, serve
+from wardgate.cli import audit, discover, inventory, keys, serve
 from wardgate.core.phase import InputKind
 from wardgate.detect import registry
 from wardgate.detect.base import ScanContext
@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_parser(sub)
     audit.add_parser(sub)
     discover.add_parser(sub)
+    inventory.add_parser(sub)
     return p
 
 
@@ -56,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve.run(args)
     if args.command == "keys":
         return keys.run(args)
+    if args.command == "inventory":
+        return inventory.run(args)
     if args.command == "audit":
         return audit.run(args)
     if args.command == "discover":
