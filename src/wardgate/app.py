@@ -17,6 +17,7 @@ from wardgate.detect.scanner import Scanner
 from wardgate.discovery.inventory import Inventory
 from wardgate.discovery.observation import Observation
 from wardgate.discovery.sources.redis_stream import publish
+from wardgate.gateway.audit_trail import GatewayAudit
 from wardgate.gateway.config import GatewayConfig, GatewayConfigError
 from wardgate.gateway.discovery_feed import DiscoveryConsumer
 from wardgate.gateway.inspection import Inspector
@@ -82,6 +83,7 @@ def build_gateway(
     discovery = _discovery(config) if config.discovery.enabled else None
     if discovery is not None:
         log_phase.add_consumer(discovery)
+    audit = GatewayAudit.open(config, env) if config.audit.enabled else None
     return Gateway(
         Components(
             config=config,
@@ -94,6 +96,7 @@ def build_gateway(
             clients=clients,
             upstream_credentials=credentials,
             discovery=discovery,
+            audit=audit,
         )
     )
 

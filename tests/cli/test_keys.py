@@ -155,3 +155,25 @@ def test_bad_name_is_a_usage_error(db, capsys):
 def test_create_requires_a_name(db):
     with pytest.raises(SystemExit):
         _run("create", "--db", db)
+
+
+def test_key_changes_go_to_the_audit_trail_without_the_secret(db, capsys):
+    from wardgate.audit.log import AuditLog
+
+    _run("create", "--name", "ci-bot", "--group", "eng", "--db", db)
+    secret = capsys.readouterr().out.strip()
+    key_id, _ = keyfmt.parse_key(secret)
+    assert _run("revoke", key_id, "--db", db) == 0
+    log = AuditLog.open(db)
+    try:
+        records = [json.loads(r.data) for r in log.records()]
+    finally:
+        log.close()
+    assert [(r["kind"], r["body"]["event"], r["body"]["key_id"]) for r in records] == [
+        ("key", "create", key_id),
+        ("key", "revoke", key_id),
+    ]
+    assert records[0]["body"]["groups"] == ["eng"]
+    raw = json.dumps(records)
+    assert secret not in raw
+    assert secret.rsplit("_", 1)[-1] not in raw

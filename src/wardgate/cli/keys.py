@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from wardgate.audit.log import AuditLog
 from wardgate.policy import keys as keyfmt
 from wardgate.storage.keys import ApiKeyRecord, KeyStore
 
@@ -113,6 +114,7 @@ def _create(path: Path, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     finally:
         store.close()
+    _audit(path, "create", record)
     if args.json:
         print(json.dumps({"key": record.to_dict(), "secret": secret}))
     else:
@@ -167,14 +169,39 @@ def _revoke(path: Path, key_arg: str) -> int:
     parsed = keyfmt.parse_key(key_arg.strip())
     key_id = parsed[0] if parsed else key_arg.strip()
     revoked = False
+    record: ApiKeyRecord | None = None
     if path.exists():
         store = _open(path)
         try:
             revoked = store.revoke(key_id)
+            record = next((r for r in store.list() if r.key_id == key_id), None)
         finally:
             store.close()
     if not revoked:
         print("wardgate keys revoke: no key with that id", file=sys.stderr)
         return EXIT_FAILURE
+    if record is not None:
+        _audit(path, "revoke", record)
     print(f"revoked {key_id}")
     return EXIT_OK
+
+
+def _audit(path: Path, event: str, record: ApiKeyRecord) -> None:
+    """Key changes go to the database's audit trail (the secret and its hash never do)."""
+    log = AuditLog.open(path)
+    try:
+        log.append(
+            "key",
+            {
+                "event": event,
+                "key_id": record.key_id,
+                "name": record.name,
+                "tenant": record.tenant,
+                "groups": list(record.groups),
+                "scopes": list(record.scopes),
+                "expires_at": record.to_dict()["expires_at"],
+                "by": os.environ.get("USER", ""),
+            },
+        )
+    finally:
+        log.close()

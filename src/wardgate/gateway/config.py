@@ -210,6 +210,26 @@ class DiscoverySettings(_Model):
     stream_maxlen: int = Field(100_000, ge=1)
 
 
+class AuditSettings(_Model):
+    """The tamper-evident audit trail (``audit/``): every decision appended to a Merkle log in
+    the database before the client gets the answer, checkpoints signed on a schedule."""
+
+    enabled: bool = True
+    # When the trail cannot be written: false answers anyway (counted and logged); true fails
+    # the call rather than acknowledge a decision the trail lacks.
+    fail_closed: bool = False
+    # Ed25519 private key (PEM) that signs checkpoints; created (mode 0600) when missing, with
+    # its public key beside it (KEY.pub). Default: <database>.audit-key next to the database.
+    signing_key: Path | None = None
+    checkpoint_every_s: float = Field(300.0, gt=0)
+    # Where each signed checkpoint also goes, outside the operator's reach: a file (one note
+    # appended per checkpoint) or an http(s) URL (POSTed as text/plain).
+    export: str | None = None
+    # Prompts and answers are kept as digests. With this variable set, as keyed HMAC-SHA256
+    # (short or common texts cannot be recovered by guessing); else as plain SHA-256.
+    digest_key_env: str = "WARDGATE_AUDIT_DIGEST_KEY"
+
+
 class ServerSettings(_Model):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
@@ -235,6 +255,7 @@ class GatewayConfig(_Model):
     limits: Limits = Limits()
     detection: EngineConfig = EngineConfig()
     discovery: DiscoverySettings = DiscoverySettings()
+    audit: AuditSettings = AuditSettings()
     routes: list[Route] = Field(min_length=1)
 
     @model_validator(mode="after")

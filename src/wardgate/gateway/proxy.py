@@ -28,6 +28,7 @@ import gc
 import json
 import logging
 import time
+import uuid
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,12 +44,14 @@ from wardgate.gateway.asgi import (
     BodyTooLarge,
     ClientGone,
     ClientTimeout,
+    Message,
     Receive,
     Scope,
     Send,
     read_body,
     send_response,
 )
+from wardgate.gateway.audit_trail import GatewayAudit, config_record
 from wardgate.gateway.config import FailureMode, GatewayConfig, Mode, Route
 from wardgate.gateway.discovery_feed import DiscoveryConsumer
 from wardgate.gateway.inspection import Inspection, Inspector
@@ -68,7 +71,7 @@ from wardgate.gateway.providers.base import (
 from wardgate.gateway.providers.http import HttpAdapter
 from wardgate.gateway.streaming import Check, StreamGuard
 from wardgate.gateway.upstream import HOP_BY_HOP, UpstreamError, UpstreamFailure, classify
-from wardgate.policy.authz import Authorizer, AuthzRequest
+from wardgate.policy.authz import DEFAULT_POLICY, Authorizer, AuthzRequest
 from wardgate.policy.decide import Reason, decide, stronger
 from wardgate.policy.identity import Authenticator, AuthError
 from wardgate.policy.limits import LimitDecision, Limiter, RateLimit, TokenBudget
@@ -122,6 +125,9 @@ class Call:
     response_body: bytes | None = None
     usage: Usage | None = None
     output_chars: int = 0
+    exchange_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    audited: bool = False  # the decision record is in the audit trail
+    started: float = field(default_factory=time.perf_counter)
 
 
 @dataclass(slots=True)
@@ -138,6 +144,7 @@ class Components:
     clients: dict[str, httpx.AsyncClient]
     upstream_credentials: dict[str, tuple[str, str]]
     discovery: DiscoveryConsumer | None = None
+    audit: GatewayAudit | None = None
 
 
 class Gateway:
@@ -170,12 +177,20 @@ class Gateway:
             except AuthError:
                 log.warning("JWKS not reachable at start-up; JWTs fail until it answers")
         self.c.log_phase.start()
+        if self.c.audit is not None:
+            self.c.audit.start()
+            policy = self.config.policy_text() or DEFAULT_POLICY
+            await self.c.audit.append(
+                "config", config_record(self.config, policy, self.c.authorizer.policy_ids)
+            )
         _freeze_long_lived()
         self.ready = True
 
     async def shutdown(self) -> None:
         self.ready = False
         await self.c.log_phase.stop()
+        if self.c.audit is not None:
+            await self.c.audit.stop()  # drains the queued records, signs a last checkpoint
         if self.c.discovery is not None:
             try:
                 await self.c.discovery.flush()  # the inventory outlives the process
@@ -216,9 +231,26 @@ class Gateway:
         raw_path_s = raw_path.decode("latin-1").partition("?")[0] if raw_path else "\x00"
         query = scope.get("query_string", b"").decode("latin-1")
         call: Call | None = None
+        audit = self.c.audit
+        client_send = send
+
+        async def acknowledging_send(message: Message) -> None:
+            """The last byte of an answer waits until its decision is in the audit trail."""
+            if (
+                call is not None
+                and not call.audited
+                and message["type"] == "http.response.body"
+                and not message.get("more_body", False)
+            ):
+                await self._audit_decision(call)
+            await client_send(message)
+
+        if audit is not None:
+            send = acknowledging_send
         try:
             self._check_headers(headers)
             call = self._route(method, raw_path_s, query, headers)
+            call.started = started
             await self._handle(call, scope, receive, send)
         except Refusal as refusal:
             adapter = call.adapter if call is not None else self._guess_adapter(raw_path_s)
@@ -369,6 +401,7 @@ class Gateway:
             if call.route.anonymous and exc.reason == "missing_credentials":
                 call.identity = ANONYMOUS
                 return
+            call.metadata["auth"] = exc.reason
             if exc.reason == "jwks_unavailable":
                 raise Refusal(ErrorKind.UNAVAILABLE, "token keys unavailable; try again") from None
             raise Refusal(
@@ -383,6 +416,7 @@ class Gateway:
             return
         decision = await self.c.limiter.hit(_limit_key("req", call), limit)
         if not decision.allowed:
+            call.metadata["limited"] = "requests"
             raise _limited(
                 f"request rate limit reached ({limit.requests} per {limit.per_s:g} s)", decision
             )
@@ -504,6 +538,7 @@ class Gateway:
             return
         decision = await self.c.limiter.check_tokens(_limit_key("tok", call), budget)
         if not decision.allowed:
+            call.metadata["limited"] = "tokens"
             raise _limited(f"token budget spent ({budget.tokens} per {budget.per_s:g} s)", decision)
 
     # ---- upstream ------------------------------------------------------------------------------
@@ -731,21 +766,59 @@ class Gateway:
             {"type": "http.response.start", "status": response.status_code, "headers": headers}
         )
         call.status = response.status_code
+        report = guard.report
+        absorbed = False
+
+        def absorb() -> None:
+            """What the stream taught, into the call (once): before its decision is recorded."""
+            nonlocal absorbed
+            if absorbed:
+                return
+            absorbed = True
+            if not inspect_on:
+                call.metadata["response_scan"] = "none: route mode off"
+            else:
+                call.metadata.setdefault(
+                    "response_scan",
+                    "complete"
+                    if report.complete
+                    else f"partial: {report.inspected_chars} of {report.chars} characters",
+                )
+            call.metadata.update(
+                stream_events=report.events,
+                stream_chars=report.chars,
+                stream_inspections=report.inspections,
+                stream_released_uninspected_max=report.released_uninspected_max,
+                answer_model=report.model,
+                answer_tools_called=report.tools_called,
+            )
+            call.usage = report.usage
+            call.output_chars = report.chars
+            call.findings.extend(report.findings)
+
+        async def relay(out: bytes, *, last: bool) -> None:
+            # The end of the stream (or its error event) is what a client takes as the
+            # answer: its decision goes into the audit trail first.
+            if last and self.c.audit is not None and not call.audited:
+                absorb()
+                await self._audit_decision(call)
+            await send({"type": "http.response.body", "body": out, "more_body": True})
+
         ending: bytes = b""
         try:
             async for chunk in response.aiter_bytes():
                 out = guard.feed(chunk)
                 if out:
-                    await send({"type": "http.response.body", "body": out, "more_body": True})
+                    await relay(out, last=report.ended)
                     out = guard.settle()  # the next full check, after the client has the event
                     if out:
-                        await send({"type": "http.response.body", "body": out, "more_body": True})
+                        await relay(out, last=report.ended)
                 if guard.stopped:
                     break
             if not guard.stopped:
                 out = guard.close()
                 if out:
-                    await send({"type": "http.response.body", "body": out, "more_body": True})
+                    await relay(out, last=True)
         except MalformedRequest:
             call.metadata["response_scan"] = "partial: a stream event was over the size limit"
             ending = adapter.stream_error(
@@ -761,7 +834,6 @@ class Gateway:
                 else ErrorKind.UPSTREAM_ERROR
             )
             ending = adapter.stream_error(kind, "the upstream stream broke off")
-        report = guard.report
         if guard.stopped:
             self.c.metrics.stream_cutoffs.labels(route.name).inc()
             verdict = call.verdicts.get("response")
@@ -773,29 +845,10 @@ class Gateway:
             ending = adapter.stream_error(ErrorKind.BLOCKED, message)
             call.metadata["stream_cut"] = True
         if ending:
-            await send({"type": "http.response.body", "body": ending, "more_body": True})
+            await relay(ending, last=True)
+        absorb()
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         self.c.metrics.detection_seconds.labels(route.name, "response").observe(detection_s)
-        if not inspect_on:
-            call.metadata["response_scan"] = "none: route mode off"
-        else:
-            call.metadata.setdefault(
-                "response_scan",
-                "complete"
-                if report.complete
-                else f"partial: {report.inspected_chars} of {report.chars} characters",
-            )
-        call.metadata.update(
-            stream_events=report.events,
-            stream_chars=report.chars,
-            stream_inspections=report.inspections,
-            stream_released_uninspected_max=report.released_uninspected_max,
-            answer_model=report.model,
-            answer_tools_called=report.tools_called,
-        )
-        call.usage = report.usage
-        call.output_chars = report.chars
-        call.findings.extend(report.findings)
 
     # ---- after the answer ----------------------------------------------------------------------
 
@@ -815,6 +868,11 @@ class Gateway:
         if "upstream_status" in call.metadata:  # the upstream did work: count its tokens
             self._spend(call)
         verdict = _overall(call.verdicts)
+        if self.c.audit is not None and not call.audited:
+            # No answer was completed (the client left, or the relay broke off): nothing was
+            # acknowledged, but the decision still belongs in the trail.
+            call.audited = True
+            self.c.audit.append_later("decision", self._decision_record(call))
         exchange = Exchange(
             request=HttpRequest(
                 call.method, _logged_url(call), _logged_headers(call), call.body[:LOG_BODY_BYTES]
@@ -831,6 +889,8 @@ class Gateway:
                 "client": _client(scope),
                 "client_host": _header(call.headers, "host") or "",
                 "gateway_path": call.target.path,
+                "model": call.parsed.model if call.parsed else None,
+                "operation": call.parsed.operation if call.parsed else None,
                 "latency_ms": round(elapsed_s * 1000, 3),
                 "request_body_truncated": len(call.body) > LOG_BODY_BYTES,
                 "usage": None
@@ -840,6 +900,7 @@ class Gateway:
             findings=tuple(call.findings),
             verdict=verdict,
             phase=Phase.LOG,
+            id=call.exchange_id,
         )
         self.c.log_phase.submit(exchange)
         access_log.info(
@@ -860,6 +921,63 @@ class Gateway:
                 }
             },
         )
+
+    async def _audit_decision(self, call: Call) -> None:
+        """Append the call's decision and wait until it is durable (see ``acknowledging_send``)."""
+        audit = self.c.audit
+        if audit is None or call.audited:
+            return
+        call.audited = True
+        ref = await audit.append("decision", self._decision_record(call))
+        if ref is not None:
+            call.metadata["audit_seq"] = ref.seq
+
+    def _decision_record(self, call: Call) -> dict[str, Any]:
+        """The audit record of one call: who, what, which policy decided, what was found —
+        digests of the prompt and answer, never their text (nor findings' evidence)."""
+        audit = self.c.audit
+        assert audit is not None
+        route = call.route
+        parsed = call.parsed
+        prompt = "\n".join(seg.text for seg in parsed.segments) if parsed else ""
+        response_verdict = call.verdicts.get("response")
+        request_verdict = call.verdicts.get("authz") or call.verdicts.get("request")
+        identity = call.identity
+        return {
+            "exchange": call.exchange_id,
+            "route": route.name,
+            "provider": route.provider,
+            "mode": route.mode.value,
+            "method": call.method,
+            "path": call.target.path,
+            "status": call.status,
+            "identity": {
+                "subject": identity.subject,
+                "method": identity.method,
+                "key_id": identity.key_id,
+                "tenant": identity.tenant,
+                "groups": list(identity.groups),
+            },
+            "auth": call.metadata.get("auth", "anonymous" if identity.is_anonymous else "ok"),
+            "request": _verdict_record(request_verdict, call),
+            "response": None
+            if response_verdict is None
+            else _verdict_record(response_verdict, call),
+            "findings": [_finding_record(f) for f in call.findings],
+            "model": parsed.model if parsed else None,
+            "answer_model": call.metadata.get("answer_model"),
+            "tokens": {
+                "input": call.usage.input_tokens if call.usage else None,
+                "output": call.usage.output_tokens if call.usage else None,
+            },
+            "prompt": audit.digest(prompt) if prompt else None,
+            "answer": {"chars": call.output_chars} if call.output_chars else None,
+            "response_scan": call.metadata.get("response_scan"),
+            "redactions": int(call.metadata.get("redacted_request_values", 0))
+            + int(call.metadata.get("redacted_response_values", 0)),
+            "policy_ids": list(call.metadata.get("authz_policy_ids", ())),
+            "latency_ms": round((time.perf_counter() - call.started) * 1000, 3),
+        }
 
     def _spend(self, call: Call) -> None:
         budget = _limits(self.config, call.route)[1]
@@ -994,6 +1112,39 @@ def _block_message(verdict: Verdict, call: Call, *, answer: bool = False) -> str
     categories = [r for r in verdict.reasons if r != Reason.CONTENT.value]
     what = "the answer" if answer else "the request"
     return f"Blocked by Wardgate policy: {what} contains {', '.join(categories) or 'a violation'}"
+
+
+def _verdict_record(verdict: Verdict | None, call: Call) -> dict[str, Any]:
+    """A verdict as the audit trail keeps it; refusals before any verdict (authentication,
+    limits) are recorded as the denial or throttle they were."""
+    if verdict is not None:
+        return {
+            "action": verdict.action.value,
+            "enforced": verdict.enforced,
+            "policy_ids": list(verdict.policy_ids),
+            "reasons": list(verdict.reasons),
+        }
+    if "auth" in call.metadata:  # set only when authentication failed
+        return {"action": "deny", "enforced": True, "policy_ids": [], "reasons": ["auth"]}
+    if "limited" in call.metadata:
+        reason = f"limit_{call.metadata['limited']}"
+        return {"action": "throttle", "enforced": True, "policy_ids": [], "reasons": [reason]}
+    return {"action": "allow", "enforced": False, "policy_ids": [], "reasons": []}
+
+
+def _finding_record(finding: Finding) -> dict[str, Any]:
+    """A finding without its evidence text (which can quote the prompt)."""
+    return {
+        "detector": finding.detector,
+        "rule_id": finding.rule_id,
+        "category": finding.category.value,
+        "severity": str(finding.severity),
+        "score": round(finding.score, 4),
+        "kind": finding.kind,
+        "tags": [t.value for t in finding.tags],
+        "chain": list(finding.chain),
+        "span": None if finding.span is None else [finding.span.start, finding.span.end],
+    }
 
 
 def _overall(verdicts: dict[str, Verdict]) -> Verdict | None:

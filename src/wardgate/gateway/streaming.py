@@ -47,6 +47,7 @@ class StreamReport:
     inspections: int = 0
     inspected_chars: int = 0  # answer text read by a full check (== chars when complete)
     stopped: bool = False
+    ended: bool = False  # the provider's end-of-stream event was seen (and checked)
     released_uninspected_max: int = 0  # most text ever released past the last full check
     findings: list[Finding] = field(default_factory=list)
     model: str | None = None
@@ -145,6 +146,8 @@ class StreamGuard:
     def _note(self, event: StreamEvent) -> None:
         report = self.report
         report.events += 1
+        if event.terminal:
+            report.ended = True
         if event.text:
             report.chars += len(event.text)
             self._last_chars = len(event.text)

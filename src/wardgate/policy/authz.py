@@ -363,6 +363,12 @@ class Authorizer:
         self._lock = threading.Lock()
 
     @property
+    def policy_ids(self) -> list[str]:
+        """Every policy's id (its ``@id``, else Cedar's positional id), for audit records."""
+        names = (f"policy{i}" for i in range(len(self._compiled.policy_set)))
+        return [self._compiled.display.get(pid, pid) for pid in names]
+
+    @property
     def policy_count(self) -> int:
         return len(self._compiled.policy_set)
 
