@@ -736,7 +736,9 @@ class Service:
         self._log.close()
 
 
-def gateway_config_yaml(port: int, upstream: str, database: Path, *, discovery: bool = True) -> str:
+def gateway_config_yaml(
+    port: int, upstream: str, database: Path, *, discovery: bool = True, audit: bool = True
+) -> str:
     """Two routes to the same fake: ``mode: off`` under /wg-off and ``mode: enforce`` with the
     default engine under /wg-enforce; API keys on; request and token limits set so high they never
     refuse, so that the limiter still runs on every call."""
@@ -752,6 +754,7 @@ def gateway_config_yaml(port: int, upstream: str, database: Path, *, discovery: 
         },
         "database": str(database),
         "discovery": {"enabled": discovery},
+        "audit": {"enabled": audit},
         "limits": {
             "requests": {"requests": 1_000_000_000, "per_s": 1},
             "tokens": {"tokens": 1_000_000_000_000, "per_s": 86_400},
@@ -1178,6 +1181,7 @@ def machine_lines(args: argparse.Namespace, litellm_version: str | None) -> list
         f"{platform.platform()}",
         f"wardgate {__version__} (`wardgate serve`, uvicorn with the {loop} loop and the "
         f"{parser.strip()} HTTP parser, access log on, API discovery {'off' if args.no_discovery else 'on'}, "
+        f"audit trail {'off' if args.no_audit else 'on (each decision committed before the answer)'}, "
         f"one process{python}); fake upstream: "
         "`wardgate.testing.fake_llm.FakeLLM` under uvicorn, this venv",
         f"Schedule: open loop, {'Poisson' if args.poisson else 'evenly spaced'} arrivals, "
@@ -1223,6 +1227,11 @@ def _parser() -> argparse.ArgumentParser:
         "--no-discovery",
         action="store_true",
         help="run the gateway with API discovery off (compare: does discovery move p99?)",
+    )
+    p.add_argument(
+        "--no-audit",
+        action="store_true",
+        help="run the gateway with the audit trail off (compare: what the durable record costs)",
     )
     p.add_argument(
         "--litellm-python",
@@ -1364,7 +1373,9 @@ def _start_services(
     gw_port = free_port()
     config = workdir / "gateway.yaml"
     config.write_text(
-        gateway_config_yaml(gw_port, upstream, database, discovery=not args.no_discovery),
+        gateway_config_yaml(
+            gw_port, upstream, database, discovery=not args.no_discovery, audit=not args.no_audit
+        ),
         encoding="utf-8",
     )
     serve = ["-m", "wardgate", "serve", "--config", str(config)]

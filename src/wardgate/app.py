@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from wardgate.core.finding import Severity
 from wardgate.detect.scanner import Scanner
 from wardgate.discovery.inventory import Inventory
 from wardgate.discovery.observation import Observation
@@ -25,6 +26,9 @@ from wardgate.gateway.logphase import LogPhase
 from wardgate.gateway.metrics import GatewayMetrics
 from wardgate.gateway.proxy import Components, Gateway
 from wardgate.gateway.upstream import client_for
+from wardgate.incidents.consumer import IncidentConsumer
+from wardgate.incidents.model import IncidentChange
+from wardgate.incidents.store import IncidentStore
 from wardgate.policy.authz import DEFAULT_POLICY, Authorizer, PolicyError
 from wardgate.policy.identity import Authenticator
 from wardgate.policy.keys import pepper_from_env
@@ -84,6 +88,8 @@ def build_gateway(
     if discovery is not None:
         log_phase.add_consumer(discovery)
     audit = GatewayAudit.open(config, env) if config.audit.enabled else None
+    if config.incidents.enabled:
+        log_phase.add_consumer(_incidents(config, audit))
     return Gateway(
         Components(
             config=config,
@@ -118,6 +124,23 @@ def _discovery(config: GatewayConfig) -> DiscoveryConsumer:
             await publish(client, obs, stream, maxlen=maxlen)
 
     return DiscoveryConsumer(inventory, store, flush_s=settings.flush_s, publisher=publisher)
+
+
+def _incidents(config: GatewayConfig, audit: GatewayAudit | None) -> IncidentConsumer:
+    settings = config.incidents
+    store = IncidentStore.open(Path(config.database), reopen_within_s=settings.reopen_within_s)
+    on_change = None
+    if audit is not None:
+
+        async def on_change(change: IncidentChange) -> None:
+            await audit.append("incident", change.to_audit_body())
+
+    return IncidentConsumer(
+        store,
+        min_severity=Severity.parse(settings.min_severity),
+        min_score=settings.min_score,
+        on_change=on_change,
+    )
 
 
 def _limiter(config: GatewayConfig) -> Limiter:

@@ -183,6 +183,7 @@ class AuditLog:
         self._clock = clock
         self._frontier: merkle.Frontier | None = None
         self._nodes = _SqliteNodes(conn)
+        self._wal_conn: sqlite3.Connection | None = None
         with self._lock:
             conn.execute("PRAGMA synchronous = FULL")
             self.origin = ensure_schema(conn, origin)
@@ -201,6 +202,27 @@ class AuditLog:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+            if self._wal_conn is not None:
+                self._wal_conn.close()
+
+    def manual_wal_checkpoints(self) -> None:
+        """Stop this connection's commits from checkpointing the write-ahead log themselves
+        (a stall of milliseconds on whichever commit crosses SQLite's threshold); the caller
+        then runs :meth:`wal_checkpoint` regularly, off the commit path."""
+        with self._lock:
+            self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+
+    def wal_checkpoint(self) -> None:
+        """Copy the write-ahead log into the database without blocking appends (PASSIVE), on a
+        connection of its own."""
+        if self._wal_conn is None:
+            with self._lock:
+                row = self._conn.execute("PRAGMA database_list").fetchone()
+            path = str(row[2]) if row is not None else ""
+            if not path:
+                return  # an in-memory database has no write-ahead log
+            self._wal_conn = connect(path)
+        self._wal_conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
     # -- appending -----------------------------------------------------------------------------
 

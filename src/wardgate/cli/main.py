@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from wardgate import __version__
-from wardgate.cli import audit, discover, inventory, keys, serve
+from wardgate.cli import audit, discover, incidents, inventory, keys, serve
 from wardgate.core.phase import InputKind
 from wardgate.detect import registry
 from wardgate.detect.base import ScanContext
@@ -24,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="wardgate",
         description="Wardgate: an AI-native API security gateway. Proxies LLM and HTTP "
-        "APIs (serve), manages gateway API keys (keys), keeps a tamper-evident audit trail (audit) and scans text (scan) for prompt injection, "
+        "APIs (serve), manages gateway API keys (keys), keeps a tamper-evident audit trail (audit) and incidents (incidents) and scans text (scan) for prompt injection, "
         "jailbreaks, system-prompt extraction, obfuscation, data leaks and web attacks.",
     )
     p.add_argument("--version", action="version", version=f"wardgate {__version__}")
@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_parser(sub)
     keys.add_parser(sub)
     audit.add_parser(sub)
+    incidents.add_parser(sub)
     discover.add_parser(sub)
     inventory.add_parser(sub)
     return p
@@ -59,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return keys.run(args)
     if args.command == "inventory":
         return inventory.run(args)
+    if args.command == "incidents":
+        return incidents.run(args)
     if args.command == "audit":
         return audit.run(args)
     if args.command == "discover":

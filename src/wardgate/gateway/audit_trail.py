@@ -35,6 +35,7 @@ from wardgate.gateway.config import AuditSettings, GatewayConfig
 log = logging.getLogger("wardgate.audit")
 
 EXPORT_TIMEOUT_S = 5.0
+WAL_CHECKPOINT_EVERY_S = 1.0
 
 
 class AuditUnavailable(RuntimeError):
@@ -124,6 +125,10 @@ class GatewayAudit:
 
     def start(self) -> None:
         if self._task is None:
+            # Commits must not stall behind SQLite's automatic WAL checkpoint (copying the log
+            # into the database and syncing it, milliseconds, on whichever commit crosses 1,000
+            # pages): the trail's connection never checkpoints; a background one does, often.
+            self.log.manual_wal_checkpoints()
             self._task = asyncio.get_running_loop().create_task(self._schedule())
 
     async def stop(self) -> None:
@@ -159,8 +164,17 @@ class GatewayAudit:
         return checkpoint.note
 
     async def _schedule(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_checkpoint = loop.time() + self.settings.checkpoint_every_s
         while True:
-            await asyncio.sleep(self.settings.checkpoint_every_s)
+            await asyncio.sleep(WAL_CHECKPOINT_EVERY_S)
+            try:
+                await asyncio.to_thread(self.log.wal_checkpoint)
+            except Exception:
+                log.exception("could not checkpoint the database's write-ahead log")
+            if loop.time() < next_checkpoint:
+                continue
+            next_checkpoint = loop.time() + self.settings.checkpoint_every_s
             try:
                 await self.checkpoint()
             except Exception:

@@ -230,6 +230,16 @@ class AuditSettings(_Model):
     digest_key_env: str = "WARDGATE_AUDIT_DIGEST_KEY"
 
 
+class IncidentSettings(_Model):
+    """Findings at or above ``min_severity`` open or update an incident, grouped by identity,
+    route and category (``wardgate incidents``)."""
+
+    enabled: bool = True
+    min_severity: Literal["low", "medium", "high", "critical"] = "medium"
+    min_score: float = Field(0.0, ge=0.0, le=1.0)
+    reopen_within_s: float = Field(86_400.0, ge=0)
+
+
 class ServerSettings(_Model):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
@@ -256,6 +266,7 @@ class GatewayConfig(_Model):
     detection: EngineConfig = EngineConfig()
     discovery: DiscoverySettings = DiscoverySettings()
     audit: AuditSettings = AuditSettings()
+    incidents: IncidentSettings = IncidentSettings()
     routes: list[Route] = Field(min_length=1)
 
     @model_validator(mode="after")
