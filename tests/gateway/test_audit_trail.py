@@ -274,3 +274,20 @@ def test_a_blocked_prompt_opens_an_incident_linked_to_its_audit_record(gw: Stack
             break
         time.sleep(0.02)
     assert any(b["incident"] == incident.id for b in incident_records())
+
+
+def test_without_waiting_for_commits_every_decision_still_lands(tmp_path: Path) -> None:
+    fake = FakeLLM()
+    with serve_in_thread(fake) as upstream:
+        _, gateway = _own_gateway(tmp_path, upstream.url, wait_for_commit=False)
+        with serve_in_thread(gateway) as running:
+            for i in range(10):
+                r = httpx.post(
+                    f"{running.url}/v1/chat/completions",
+                    json={"model": "m", "messages": [{"role": "user", "content": f"hi {i}"}]},
+                )
+                assert r.status_code == 200
+    log = AuditLog.open(tmp_path / "wg.db")
+    kinds = [json.loads(r.data)["kind"] for r in log.records()]
+    log.close()
+    assert kinds == ["config"] + ["decision"] * 10  # drained at shutdown

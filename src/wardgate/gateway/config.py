@@ -218,6 +218,11 @@ class AuditSettings(_Model):
     # When the trail cannot be written: false answers anyway (counted and logged); true fails
     # the call rather than acknowledge a decision the trail lacks.
     fail_closed: bool = False
+    # true: the last byte of each answer waits until its decision is durable (a client never
+    # sees an acknowledged decision the trail lacks, even after kill -9). false: records are
+    # committed in the background, a fraction of a millisecond later; a crash can lose the
+    # last few, and each answer is that much quicker.
+    wait_for_commit: bool = True
     # Ed25519 private key (PEM) that signs checkpoints; created (mode 0600) when missing, with
     # its public key beside it (KEY.pub). Default: <database>.audit-key next to the database.
     signing_key: Path | None = None

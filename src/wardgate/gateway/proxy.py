@@ -928,6 +928,9 @@ class Gateway:
         if audit is None or call.audited:
             return
         call.audited = True
+        if not audit.settings.wait_for_commit:
+            audit.append_later("decision", self._decision_record(call))
+            return
         ref = await audit.append("decision", self._decision_record(call))
         if ref is not None:
             call.metadata["audit_seq"] = ref.seq
