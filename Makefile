@@ -61,6 +61,14 @@ bench: $(BIN)/wardgate
 	$(BIN)/python -m bench.discovery_ingest --markdown bench/out/discovery-ingest.md
 	$(BIN)/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --no-discovery --markdown bench/out/gateway-no-discovery.md
 	$(BIN)/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --markdown bench/out/gateway-discovery-on.md
+	$(BIN)/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --no-audit --markdown bench/out/gateway-no-audit.md
+	$(BIN)/python -m bench.gateway_latency --scenarios stream --seconds 30 --markdown bench/out/gateway-stream.md
+	$(BIN)/python -m bench.inventory_scan --markdown bench/out/inventory-scan.md
+	$(BIN)/python -m bench.audit_log --markdown bench/out/audit-log.md
+	$(BIN)/python -m bench.compliance_report --markdown bench/out/compliance-report.md
+	$(BIN)/python -m bench.traffic_sim --markdown bench/out/traffic-sim.md
+	$(BIN)/python -m bench.abuse_features --markdown bench/out/abuse-features.md
+	$(BIN)/python -m bench.console_pages --markdown bench/out/console-pages.md
 	$(BIN)/python -m bench.report
 
 ## train: install the training extra (CPU PyTorch) and rebuild the shipped classifier

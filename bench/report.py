@@ -30,6 +30,14 @@ COMMANDS = """\
 .venv/bin/python -m bench.discovery_ingest --markdown bench/out/discovery-ingest.md
 .venv/bin/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --no-discovery --markdown bench/out/gateway-no-discovery.md
 .venv/bin/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --markdown bench/out/gateway-discovery-on.md
+.venv/bin/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --no-audit --markdown bench/out/gateway-no-audit.md
+.venv/bin/python -m bench.gateway_latency --scenarios stream --seconds 30 --markdown bench/out/gateway-stream.md
+.venv/bin/python -m bench.inventory_scan --markdown bench/out/inventory-scan.md
+.venv/bin/python -m bench.audit_log --markdown bench/out/audit-log.md
+.venv/bin/python -m bench.compliance_report --markdown bench/out/compliance-report.md
+.venv/bin/python -m bench.traffic_sim --markdown bench/out/traffic-sim.md
+.venv/bin/python -m bench.abuse_features --markdown bench/out/abuse-features.md
+.venv/bin/python -m bench.console_pages --markdown bench/out/console-pages.md
 .venv/bin/python -m bench.report"""
 LOSO_ENGINE = "Leave-one-source-out (engine's verdict)"
 
@@ -171,6 +179,74 @@ def discovery_section(out: Path) -> str:
     return "\n\n".join(parts)
 
 
+def reports_section(out: Path, title: str, names: Sequence[str]) -> str:
+    """A section made of whole reports (headings pushed down), each named when not run yet."""
+    parts = [f"## {title}"]
+    for name in names:
+        path = out / name
+        if path.exists():
+            text = path.read_text(encoding="utf-8").strip()
+            parts.append(text.replace("\n## ", "\n#### ").replace("# ", "### ", 1))
+        else:
+            parts.append(f"`bench/out/{name}`: not run yet (see the commands above).")
+    return "\n\n".join(parts)
+
+
+def audit_cost_section(out: Path) -> str:
+    """What the durable audit trail costs the gateway: 1a at 500 req/s with it on and off."""
+    rows = []
+    for name, label in (
+        ("gateway-no-audit.md", "audit trail off"),
+        ("gateway-discovery-on.md", "audit trail on (default)"),
+    ):
+        path = out / name
+        if path.exists():
+            md = path.read_text(encoding="utf-8")
+            added = section(md, "Added latency (proxy percentile - direct percentile)")
+            rows += [f"| {label} | " + " | ".join(r[1:7]) + " |" for r in table_rows(added)]
+    if not rows:
+        return ""
+    return (
+        "#### What the durable audit trail costs (1a, detection off, 20 s runs, discovery on)\n\n"
+        "| gateway | rate req/s | proxy | added p50 ms | added p90 ms | added p99 ms | added max ms |\n"
+        "|---|---:|---|---:|---:|---:|---:|\n" + "\n".join(rows)
+    )
+
+
+def later_sections(out: Path) -> str:
+    """Issues 6 to 9: each benchmark's own report, as it printed it."""
+    return "\n\n".join(
+        [
+            reports_section(
+                out,
+                "Issue 4: streaming, a longer run (`bench/gateway_latency.py`)",
+                ["gateway-stream.md"],
+            ),
+            reports_section(
+                out,
+                "Issue 6: AI inventory from code (`bench/inventory_scan.py`)",
+                ["inventory-scan.md"],
+            ),
+            reports_section(
+                out,
+                "Issue 7: audit trail and compliance report (`bench/audit_log.py`, "
+                "`bench/compliance_report.py`)",
+                ["audit-log.md", "compliance-report.md"],
+            )
+            + ("\n\n" + audit_cost_section(out) if audit_cost_section(out) else ""),
+            reports_section(
+                out,
+                "Issue 8: abuse and model-extraction detection (`bench/traffic_sim.py`, "
+                "`bench/abuse_features.py`)",
+                ["traffic-sim.md", "abuse-features.md"],
+            ),
+            reports_section(
+                out, "Issue 9: console pages (`bench/console_pages.py`)", ["console-pages.md"]
+            ),
+        ]
+    )
+
+
 def build(out: Path, data: Path) -> str:
     sig = (out / "eval-signatures.md").read_text(encoding="utf-8")
     default = (out / "eval-default.md").read_text(encoding="utf-8")
@@ -217,6 +293,8 @@ thread. Corpus: `../shared/data/detection`, read in place, never copied. This pa
 {gateway_section(out)}
 
 {discovery_section(out)}
+
+{later_sections(out)}
 
 ## Issue 3 acceptance: the default engine with the trained classifier
 
