@@ -13,6 +13,11 @@ from pathlib import Path
 
 import httpx
 
+from wardgate.ai_inventory.catalogue import Catalogue
+from wardgate.ai_inventory.consumer import AIInventoryConsumer
+from wardgate.ai_inventory.deployment import NetworkRules
+from wardgate.ai_inventory.policy import Allowlist, AllowlistError, cedar_policy_for, route_facts
+from wardgate.ai_inventory.store import AIInventoryStore
 from wardgate.core.finding import Severity
 from wardgate.detect.scanner import Scanner
 from wardgate.discovery.inventory import Inventory
@@ -63,8 +68,19 @@ def build_gateway(
         policy = config.policy_text()
     except OSError as exc:
         raise GatewayConfigError(f"cannot read policy file: {exc.strerror}") from None
+    ai_inventory = _ai_inventory(config) if config.ai_inventory.enabled else None
+    policy = policy if policy is not None else DEFAULT_POLICY
+    if config.ai_inventory.enforce_allowlist:
+        if ai_inventory is None or ai_inventory.catalogue.allowlist is None:
+            raise GatewayConfigError(
+                "ai_inventory.enforce_allowlist needs ai_inventory.approved_file"
+            )
+        network = ai_inventory.catalogue.network
+        policy += "\n" + cedar_policy_for(
+            ai_inventory.catalogue.allowlist, route_facts(config.routes, network)
+        )
     try:
-        authorizer = Authorizer(policy if policy is not None else DEFAULT_POLICY)
+        authorizer = Authorizer(policy)
     except PolicyError as exc:
         raise GatewayConfigError(f"Cedar policy: {exc}") from None
     metrics = GatewayMetrics()
@@ -90,6 +106,8 @@ def build_gateway(
     audit = GatewayAudit.open(config, env) if config.audit.enabled else None
     if config.incidents.enabled:
         log_phase.add_consumer(_incidents(config, audit))
+    if ai_inventory is not None:
+        log_phase.add_consumer(ai_inventory)
     return Gateway(
         Components(
             config=config,
@@ -103,6 +121,7 @@ def build_gateway(
             upstream_credentials=credentials,
             discovery=discovery,
             audit=audit,
+            ai_inventory=ai_inventory,
         )
     )
 
@@ -124,6 +143,18 @@ def _discovery(config: GatewayConfig) -> DiscoveryConsumer:
             await publish(client, obs, stream, maxlen=maxlen)
 
     return DiscoveryConsumer(inventory, store, flush_s=settings.flush_s, publisher=publisher)
+
+
+def _ai_inventory(config: GatewayConfig) -> AIInventoryConsumer:
+    settings = config.ai_inventory
+    try:
+        network = NetworkRules.of(settings.internal_domains, settings.internal_networks)
+        allowlist = Allowlist.load(settings.approved_file) if settings.approved_file else None
+    except (AllowlistError, ValueError, OSError) as exc:
+        raise GatewayConfigError(f"ai_inventory: {exc}") from None
+    catalogue = Catalogue(allowlist=allowlist, network=network, max_entries=settings.max_models)
+    store = AIInventoryStore.open(Path(config.database))
+    return AIInventoryConsumer(catalogue, store, flush_s=settings.flush_s)
 
 
 def _incidents(config: GatewayConfig, audit: GatewayAudit | None) -> IncidentConsumer:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from wardgate import __version__
-from wardgate.cli import audit, discover, incidents, inventory, keys, serve
+from wardgate.cli import audit, discover, incidents, inventory, keys, report, serve
 from wardgate.core.phase import InputKind
 from wardgate.detect import registry
 from wardgate.detect.base import ScanContext
@@ -24,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="wardgate",
         description="Wardgate: an AI-native API security gateway. Proxies LLM and HTTP "
-        "APIs (serve), manages gateway API keys (keys), keeps a tamper-evident audit trail (audit) and incidents (incidents) and scans text (scan) for prompt injection, "
+        "APIs (serve), manages gateway API keys (keys), keeps a tamper-evident audit trail (audit) and incidents (incidents), reports compliance evidence (report) and scans text (scan) for prompt injection, "
         "jailbreaks, system-prompt extraction, obfuscation, data leaks and web attacks.",
     )
     p.add_argument("--version", action="version", version=f"wardgate {__version__}")
@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_parser(sub)
     audit.add_parser(sub)
     incidents.add_parser(sub)
+    report.add_parser(sub)
     discover.add_parser(sub)
     inventory.add_parser(sub)
     return p
@@ -60,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return keys.run(args)
     if args.command == "inventory":
         return inventory.run(args)
+    if args.command == "report":
+        return report.run(args)
     if args.command == "incidents":
         return incidents.run(args)
     if args.command == "audit":

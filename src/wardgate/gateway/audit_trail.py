@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from wardgate import __version__
 from wardgate.audit.log import AsyncAuditWriter, AuditLog, RecordRef
 from wardgate.audit.records import text_digest
 from wardgate.audit.signing import (
@@ -207,7 +208,12 @@ def _append_note(path: Path, note: str) -> None:
         os.fsync(out.fileno())
 
 
-def config_record(config: GatewayConfig, policy_text: str, policy_ids: list[str]) -> dict[str, Any]:
+def config_record(
+    config: GatewayConfig,
+    policy_text: str,
+    policy_ids: list[str],
+    detectors: list[str] | None = None,
+) -> dict[str, Any]:
     """The ``config`` record written at start-up: hashes and the facts an auditor asks for
     (routes, their modes and who may call them), never credentials."""
     canonical = config.model_dump_json(exclude={"audit": {"export"}})
@@ -227,7 +233,11 @@ def config_record(config: GatewayConfig, policy_text: str, policy_ids: list[str]
             }
             for r in config.routes
         ],
-        "detection": {"threshold": config.detection.threshold},
+        "detection": {
+            "version": f"wardgate {__version__}",
+            "threshold": config.detection.threshold,
+            "detectors": sorted(detectors or ()),
+        },
         "limits": config.limits.model_dump(mode="json", exclude={"redis_url"}),
         "audit": {
             "fail_closed": config.audit.fail_closed,

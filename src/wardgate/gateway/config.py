@@ -235,6 +235,18 @@ class AuditSettings(_Model):
     digest_key_env: str = "WARDGATE_AUDIT_DIGEST_KEY"
 
 
+class AIInventorySettings(_Model):
+    """The AI model catalogue from the gateway's traffic (LOG phase, off the request path)."""
+
+    enabled: bool = True
+    flush_s: float = Field(30.0, gt=0)
+    approved_file: Path | None = None  # the approved-model allowlist (YAML)
+    enforce_allowlist: bool = False  # also refuse unapproved model calls (a Cedar forbid)
+    internal_domains: list[str] = Field(default_factory=list)  # besides *.internal, *.local...
+    internal_networks: list[str] = Field(default_factory=list)  # CIDRs besides RFC 1918...
+    max_models: int = Field(10_000, ge=1)  # models held in memory per flush interval
+
+
 class IncidentSettings(_Model):
     """Findings at or above ``min_severity`` open or update an incident, grouped by identity,
     route and category (``wardgate incidents``)."""
@@ -272,6 +284,7 @@ class GatewayConfig(_Model):
     discovery: DiscoverySettings = DiscoverySettings()
     audit: AuditSettings = AuditSettings()
     incidents: IncidentSettings = IncidentSettings()
+    ai_inventory: AIInventorySettings = AIInventorySettings()
     routes: list[Route] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -305,6 +318,9 @@ def load(path: str | Path) -> GatewayConfig:
     base = path.parent
     if isinstance(data.get("policy_file"), str):
         data["policy_file"] = str(base / data["policy_file"])
+    ai = data.get("ai_inventory")
+    if isinstance(ai, dict) and isinstance(ai.get("approved_file"), str):
+        ai["approved_file"] = str(base / os.path.expanduser(ai["approved_file"]))
     if isinstance(data.get("database"), str) and data["database"] != ":memory:":
         data["database"] = str(base / os.path.expanduser(data["database"]))
     jwt = (data.get("auth") or {}).get("jwt") if isinstance(data.get("auth"), dict) else None

@@ -36,6 +36,7 @@ from urllib.parse import unquote_plus, urlsplit
 
 import httpx
 
+from wardgate.ai_inventory.consumer import AIInventoryConsumer
 from wardgate.core.exchange import ANONYMOUS, Exchange, HttpRequest, HttpResponse, Identity
 from wardgate.core.finding import Finding
 from wardgate.core.phase import InputKind, Phase
@@ -71,7 +72,7 @@ from wardgate.gateway.providers.base import (
 from wardgate.gateway.providers.http import HttpAdapter
 from wardgate.gateway.streaming import Check, StreamGuard
 from wardgate.gateway.upstream import HOP_BY_HOP, UpstreamError, UpstreamFailure, classify
-from wardgate.policy.authz import DEFAULT_POLICY, Authorizer, AuthzRequest
+from wardgate.policy.authz import Authorizer, AuthzRequest
 from wardgate.policy.decide import Reason, decide, stronger
 from wardgate.policy.identity import Authenticator, AuthError
 from wardgate.policy.limits import LimitDecision, Limiter, RateLimit, TokenBudget
@@ -145,6 +146,7 @@ class Components:
     upstream_credentials: dict[str, tuple[str, str]]
     discovery: DiscoveryConsumer | None = None
     audit: GatewayAudit | None = None
+    ai_inventory: AIInventoryConsumer | None = None
 
 
 class Gateway:
@@ -179,10 +181,12 @@ class Gateway:
         self.c.log_phase.start()
         if self.c.audit is not None:
             self.c.audit.start()
-            policy = self.config.policy_text() or DEFAULT_POLICY
-            await self.c.audit.append(
-                "config", config_record(self.config, policy, self.c.authorizer.policy_ids)
+            authorizer = self.c.authorizer
+            detectors = [d.name for d, _ in self.c.inspector.scanner.pipeline.detectors]
+            record = config_record(
+                self.config, authorizer.policy_text, authorizer.policy_ids, detectors
             )
+            await self.c.audit.append("config", record)
         _freeze_long_lived()
         self.ready = True
 
@@ -191,6 +195,11 @@ class Gateway:
         await self.c.log_phase.stop()
         if self.c.audit is not None:
             await self.c.audit.stop()  # drains the queued records, signs a last checkpoint
+        if self.c.ai_inventory is not None:
+            try:
+                await self.c.ai_inventory.flush()
+            except Exception:
+                log.exception("could not save the AI inventory at shutdown")
         if self.c.discovery is not None:
             try:
                 await self.c.discovery.flush()  # the inventory outlives the process

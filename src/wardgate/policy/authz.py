@@ -355,6 +355,7 @@ class Authorizer:
         if compiled is None:
             raise PolicyError(errors)
         self._compiled = compiled
+        self.policy_text = policy_text
         # Decisions are a pure function of the request's Cedar inputs (policies are immutable
         # here), and most calls repeat them exactly: remember recent ones. One Cedar evaluation
         # costs ~0.1 ms; a lookup ~2 µs.
