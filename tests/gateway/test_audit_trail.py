@@ -15,7 +15,7 @@ import pytest
 
 from wardgate.app import build_gateway
 from wardgate.audit.log import AuditLog
-from wardgate.audit.signing import load_public_key
+from wardgate.audit.signing import load_public_key, verify_checkpoint
 from wardgate.audit.verify import verify_log
 from wardgate.gateway.config import GatewayConfig
 from wardgate.incidents.store import IncidentStore
@@ -86,6 +86,7 @@ def test_a_blocked_prompt_is_recorded_with_findings_and_taxonomy(gw: Stack) -> N
     assert body["status"] == 400
     tags = {t for f in body["findings"] for t in f["tags"]}
     assert "LLM01" in tags
+    assert "LLM01" in body["request"]["tags"]  # the verdict carries the ids that decided it
     assert any(t.startswith("AML.T") for t in tags)
     assert all("evidence" not in f for f in body["findings"])
 
@@ -291,3 +292,34 @@ def test_without_waiting_for_commits_every_decision_still_lands(tmp_path: Path) 
     kinds = [json.loads(r.data)["kind"] for r in log.records()]
     log.close()
     assert kinds == ["config"] + ["decision"] * 10  # drained at shutdown
+
+
+def test_checkpoints_are_posted_to_an_export_url(tmp_path: Path) -> None:
+    received: list[bytes] = []
+
+    async def collector(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        received.append(body)
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    with serve_in_thread(collector) as sink, serve_in_thread(FakeLLM()) as upstream:
+        _, gateway = _own_gateway(tmp_path, upstream.url, export=f"{sink.url}/checkpoints")
+        with serve_in_thread(gateway) as running:
+            r = httpx.post(
+                f"{running.url}/v1/chat/completions",
+                json={"model": "m", "messages": [{"role": "user", "content": "hi"}]},
+            )
+            assert r.status_code == 200
+        assert len(received) == 1  # the shutdown checkpoint
+    note = received[0].decode()
+    assert note.splitlines()[1] == "2"  # the config record and one decision
+    public = load_public_key(tmp_path / "wg.db.audit-key.pub")
+    assert verify_checkpoint(note, [public]).size == 2

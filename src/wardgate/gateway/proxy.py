@@ -1130,11 +1130,15 @@ def _verdict_record(verdict: Verdict | None, call: Call) -> dict[str, Any]:
     """A verdict as the audit trail keeps it; refusals before any verdict (authentication,
     limits) are recorded as the denial or throttle they were."""
     if verdict is not None:
+        tags = sorted(
+            {t.value for f in call.findings if f.category.value in verdict.reasons for t in f.tags}
+        )
         return {
             "action": verdict.action.value,
             "enforced": verdict.enforced,
             "policy_ids": list(verdict.policy_ids),
             "reasons": list(verdict.reasons),
+            "tags": tags,  # OWASP LLM/API and MITRE ATLAS ids of the findings that decided it
         }
     if "auth" in call.metadata:  # set only when authentication failed
         return {"action": "deny", "enforced": True, "policy_ids": [], "reasons": ["auth"]}
