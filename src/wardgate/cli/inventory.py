@@ -28,7 +28,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from wardgate.ai_inventory.bom import bom_diff, build_bom
 from wardgate.ai_inventory.catalogue import Catalogue, ModelEntry
 from wardgate.ai_inventory.deployment import DEPLOYMENTS
 from wardgate.ai_inventory.policy import Allowlist, AllowlistError
@@ -223,6 +222,8 @@ def _write(path: str, text: str) -> None:
 
 
 def _bom_text(entries: list[ModelEntry], scan: ScanReport | None = None) -> str:
+    from wardgate.ai_inventory.bom import build_bom  # noqa: PLC0415 - CycloneDX loads slowly
+
     return json.dumps(build_bom(entries, scan=scan), indent=2, ensure_ascii=False) + "\n"
 
 
@@ -469,6 +470,8 @@ def _diff(args: argparse.Namespace) -> int:
     try:
         old = Path(args.old).read_text("utf-8")
         new = Path(args.new).read_text("utf-8")
+        from wardgate.ai_inventory.bom import bom_diff  # noqa: PLC0415 - CycloneDX loads slowly
+
         diff = bom_diff(old, new)
     except OSError as exc:
         print(
