@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -235,3 +236,40 @@ async def test_a_failed_commit_fails_its_appends(log: AuditLog, tmp_path) -> Non
         await writer.append("incident", {})
     assert (await writer.append("decision", {})).seq == 0
     await writer.close()
+
+
+# -- commits on the event loop (synchronous = normal) --------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_without_sync_one_loop_turn_is_one_commit_on_the_loop(tmp_path: Path) -> None:
+    log = AuditLog.open(tmp_path / "n.db", synchronous="normal")
+    assert log._conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    writer = AsyncAuditWriter(log)
+    refs = await asyncio.gather(*(writer.append("decision", {"i": i}) for i in range(50)))
+    assert writer.batches == 1  # all fifty appended in the same turn: one transaction
+    assert writer._worker is None  # and no thread was needed
+    assert sorted(r.seq for r in refs) == list(range(50))
+    ref = await writer.append("decision", {"i": 50})
+    assert log.record(ref.seq) is not None  # committed when the await returns
+    await writer.close()
+    assert log.root() == _reference(log).root()
+    log.close()
+
+
+@pytest.mark.asyncio
+async def test_without_sync_a_busy_database_sends_the_commit_to_the_thread(tmp_path: Path) -> None:
+    log = AuditLog.open(tmp_path / "b.db", synchronous="normal")
+    other = sqlite3.connect(tmp_path / "b.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the database's write lock
+    writer = AsyncAuditWriter(log)
+    task = asyncio.ensure_future(writer.append("decision", {"i": 1}))
+    await asyncio.sleep(0.05)
+    assert not task.done()  # not acknowledged while it cannot be written
+    assert writer._worker is not None  # handed to the thread, which waits for the lock
+    other.execute("COMMIT")
+    ref = await asyncio.wait_for(task, 5)
+    assert log.record(ref.seq) is not None
+    await writer.close()
+    other.close()
+    log.close()

@@ -209,6 +209,7 @@ def test_failing_closed_withholds_the_answer_when_the_trail_cannot_take_it(
                 raise OSError("disk full")
 
             monkeypatch.setattr(gateway.c.audit.log, "append_prepared", broken)
+            monkeypatch.setattr(gateway.c.audit.log, "try_append_prepared", broken)
             with pytest.raises(httpx.HTTPError):
                 httpx.post(url, json=payload).raise_for_status()
             monkeypatch.undo()
@@ -226,6 +227,7 @@ def test_failing_open_answers_and_counts(tmp_path: Path, monkeypatch: pytest.Mon
                 raise OSError("disk full")
 
             monkeypatch.setattr(gateway.c.audit.log, "append_prepared", broken)
+            monkeypatch.setattr(gateway.c.audit.log, "try_append_prepared", broken)
             r = httpx.post(
                 f"{running.url}/v1/chat/completions",
                 json={"model": "m", "messages": [{"role": "user", "content": "hi"}]},

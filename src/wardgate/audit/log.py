@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -53,7 +53,7 @@ from wardgate.audit.signing import (
     public_key_bytes,
     sign_checkpoint,
 )
-from wardgate.storage.sqlite import connect, migrate, transaction
+from wardgate.storage.sqlite import BUSY_TIMEOUT_MS, connect, migrate, transaction
 
 MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
@@ -95,6 +95,9 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 MAX_BATCH = 512
+
+Synchronous = Literal["full", "normal"]
+_SYNC: dict[str, str] = {"full": "FULL", "normal": "NORMAL"}
 """Most records one group-commit transaction takes."""
 _PAGE = 500
 
@@ -177,15 +180,17 @@ class AuditLog:
         *,
         origin: str | None = None,
         clock: Callable[[], float] = time.time,
+        synchronous: Synchronous = "full",
     ) -> None:
         self._conn = conn
+        self.synchronous = synchronous
         self._lock = threading.Lock()
         self._clock = clock
         self._frontier: merkle.Frontier | None = None
         self._nodes = _SqliteNodes(conn)
         self._wal_conn: sqlite3.Connection | None = None
         with self._lock:
-            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute(f"PRAGMA synchronous = {_SYNC[synchronous]}")
             self.origin = ensure_schema(conn, origin)
 
     @classmethod
@@ -195,9 +200,16 @@ class AuditLog:
         *,
         origin: str | None = None,
         clock: Callable[[], float] = time.time,
+        synchronous: Synchronous = "full",
     ) -> AuditLog:
-        """Open (creating and migrating if needed) the audit log in the database at ``path``."""
-        return cls(connect(path), origin=origin, clock=clock)
+        """Open (creating and migrating if needed) the audit log in the database at ``path``.
+
+        ``synchronous``: ``full`` syncs the write-ahead log on every commit (a committed record
+        survives power loss); ``normal`` does not (it survives the process being killed — the
+        operating system holds the write — but not the machine losing power), which makes a
+        commit cheap enough to run on the event loop (:class:`AsyncAuditWriter` does then).
+        """
+        return cls(connect(path), origin=origin, clock=clock, synchronous=synchronous)
 
     def close(self) -> None:
         with self._lock:
@@ -246,37 +258,58 @@ class AuditLog:
         prepared = [(check_kind(kind), canonical_body(body)) for kind, body in items]
         return self.append_prepared(prepared)
 
+    def try_append_prepared(self, items: Sequence[tuple[str, bytes]]) -> list[RecordRef] | None:
+        """Like :meth:`append_prepared`, but never waits: None when another thread or
+        connection holds the log or the database's write lock (the caller retries elsewhere)."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            self._conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                return self._append_locked(items)
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    return None
+                raise
+            finally:
+                self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+        finally:
+            self._lock.release()
+
     def append_prepared(self, items: Sequence[tuple[str, bytes]]) -> list[RecordRef]:
         """Append (kind, canonical body bytes) pairs, already validated, in one transaction."""
+        with self._lock:
+            return self._append_locked(items)
+
+    def _append_locked(self, items: Sequence[tuple[str, bytes]]) -> list[RecordRef]:
+        """One transaction of appends; the caller holds ``self._lock``."""
         if not items:
             return []
         refs: list[RecordRef] = []
-        with self._lock:
-            when = datetime.fromtimestamp(self._clock(), UTC)  # under the lock: seq and time agree
-            try:
-                with transaction(self._conn):
-                    frontier = self._synced_frontier().copy()
-                    rows: list[tuple[int, str, bytes, bytes]] = []
-                    nodes: list[tuple[int, int, bytes]] = []
-                    for kind, body_json in items:
-                        seq = frontier.size
-                        data = encode_record(seq, when, kind, body_json)
-                        leaf = merkle.leaf_hash(data)
-                        rows.append((seq, kind, data, leaf))
-                        nodes.extend(frontier.append(leaf))
-                        refs.append(RecordRef(seq, leaf))
-                    self._conn.executemany(
-                        "INSERT INTO audit_records (seq, kind, record, leaf_hash) "
-                        "VALUES (?, ?, ?, ?)",
-                        rows,
-                    )
-                    self._conn.executemany(
-                        "INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes
-                    )
-            except BaseException:
-                self._frontier = None  # reload from the database next time
-                raise
-            self._frontier = frontier
+        when = datetime.fromtimestamp(self._clock(), UTC)  # under the lock: seq and time agree
+        try:
+            with transaction(self._conn):
+                frontier = self._synced_frontier().copy()
+                rows: list[tuple[int, str, bytes, bytes]] = []
+                nodes: list[tuple[int, int, bytes]] = []
+                for kind, body_json in items:
+                    seq = frontier.size
+                    data = encode_record(seq, when, kind, body_json)
+                    leaf = merkle.leaf_hash(data)
+                    rows.append((seq, kind, data, leaf))
+                    nodes.extend(frontier.append(leaf))
+                    refs.append(RecordRef(seq, leaf))
+                self._conn.executemany(
+                    "INSERT INTO audit_records (seq, kind, record, leaf_hash) VALUES (?, ?, ?, ?)",
+                    rows,
+                )
+                self._conn.executemany(
+                    "INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes
+                )
+        except BaseException:
+            self._frontier = None  # reload from the database next time
+            raise
+        self._frontier = frontier
         return refs
 
     # -- reading -------------------------------------------------------------------------------
@@ -381,6 +414,15 @@ class AuditLog:
         return Ed25519PublicKey.from_public_bytes(base64.b64decode(str(row[0])))
 
 
+_tasks: set[asyncio.Task[None]] = set()
+
+
+def _keep(task: asyncio.Task[None]) -> None:
+    """Hold a reference to a fire-and-forget task until it is done."""
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
 @dataclass(slots=True)
 class _Pending:
     kind: str
@@ -396,6 +438,11 @@ class AsyncAuditWriter:
     everything waiting (up to ``max_batch``), so many concurrent appends share one sync. The
     queue is bounded: when it is full, ``append`` waits (backpressure); a record is never dropped.
     A failed commit fails every append of that batch with the error. ``close()`` drains.
+
+    When the log does not sync on commit (``synchronous="normal"``), a commit costs tens of
+    microseconds and needs no thread: the appends made during one turn of the event loop are
+    committed together at the end of it, on the loop. Only when another thread or connection
+    holds the database's write lock do they go to the worker thread, which waits for it.
     """
 
     def __init__(
@@ -410,6 +457,8 @@ class AsyncAuditWriter:
         self._worker: asyncio.Task[None] | None = None
         self._in_flight = 0
         self._closed = False
+        self._inline = log.synchronous == "normal"
+        self._turn: list[_Pending] = []  # appends of this loop turn, for the inline commit
         self.batches = 0
         """Transactions committed so far (for metrics and benchmarks)."""
 
@@ -417,9 +466,14 @@ class AsyncAuditWriter:
         """Append a record; returns once it is durable. Invalid records raise at once."""
         if self._closed:
             raise RuntimeError("audit writer is closed")
-        pending = _Pending(
-            check_kind(kind), canonical_body(body), asyncio.get_running_loop().create_future()
-        )
+        loop = asyncio.get_running_loop()
+        pending = _Pending(check_kind(kind), canonical_body(body), loop.create_future())
+        if self._inline and self._queue.empty():
+            if not self._turn:
+                loop.call_soon(self._commit_turn)
+            self._turn.append(pending)
+            self._in_flight += 1
+            return await asyncio.shield(pending.future)
         if self._worker is None:
             self._worker = asyncio.create_task(self._run(), name="wardgate-audit-writer")
         self._in_flight += 1
@@ -430,6 +484,37 @@ class AsyncAuditWriter:
             raise
         # A cancelled caller does not un-append: the record is still written.
         return await asyncio.shield(pending.future)
+
+    def _commit_turn(self) -> None:
+        """Commit this loop turn's appends on the loop; hand them to the thread if it must wait."""
+        batch, self._turn = self._turn, []
+        if not batch:
+            return
+        items = [(p.kind, p.body) for p in batch]
+        try:
+            refs = self._log.try_append_prepared(items)
+        except Exception as exc:
+            self._in_flight -= len(batch)
+            for p in batch:
+                if not p.future.done():
+                    p.future.set_exception(exc)
+            return
+        if refs is None:  # the database is busy: the worker thread waits for it
+            if self._worker is None:
+                self._worker = asyncio.get_running_loop().create_task(
+                    self._run(), name="wardgate-audit-writer"
+                )
+            for p in batch:
+                try:
+                    self._queue.put_nowait(p)
+                except asyncio.QueueFull:  # never dropped: queued as soon as there is room
+                    _keep(asyncio.get_running_loop().create_task(self._queue.put(p)))
+            return
+        self.batches += 1
+        self._in_flight -= len(batch)
+        for p, ref in zip(batch, refs, strict=True):
+            if not p.future.done():
+                p.future.set_result(ref)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -467,6 +552,7 @@ class AsyncAuditWriter:
     async def close(self) -> None:
         """Stop taking appends, wait until every queued one is committed, stop the thread."""
         self._closed = True
+        self._commit_turn()
         if self._worker is not None and not self._worker.done():
             await self._queue.put(None)  # wake the worker if it is idle
             await self._worker

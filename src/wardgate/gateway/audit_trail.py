@@ -87,7 +87,7 @@ class GatewayAudit:
         settings = config.audit
         digest = environ.get(settings.digest_key_env)
         return cls(
-            AuditLog.open(config.database),
+            AuditLog.open(config.database, synchronous=settings.synchronous),
             signing_key(settings, config.database),
             settings,
             digest_key=digest.encode("utf-8") if digest else None,

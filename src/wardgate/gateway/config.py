@@ -223,6 +223,10 @@ class AuditSettings(_Model):
     # committed in the background, a fraction of a millisecond later; a crash can lose the
     # last few, and each answer is that much quicker.
     wait_for_commit: bool = True
+    # normal: a committed record survives the process being killed (the operating system holds
+    # it) but not a power loss, and commits run on the event loop in microseconds. full: every
+    # commit is synced to disk first (on a worker thread): survives power loss, costs latency.
+    synchronous: Literal["normal", "full"] = "normal"
     # Ed25519 private key (PEM) that signs checkpoints; created (mode 0600) when missing, with
     # its public key beside it (KEY.pub). Default: <database>.audit-key next to the database.
     signing_key: Path | None = None
