@@ -36,6 +36,7 @@ from urllib.parse import unquote_plus, urlsplit
 
 import httpx
 
+from wardgate.abuse.responses import Sanction, SanctionBook, apply_degrade
 from wardgate.ai_inventory.consumer import AIInventoryConsumer
 from wardgate.core.exchange import ANONYMOUS, Exchange, HttpRequest, HttpResponse, Identity
 from wardgate.core.finding import Finding
@@ -147,6 +148,7 @@ class Components:
     discovery: DiscoveryConsumer | None = None
     audit: GatewayAudit | None = None
     ai_inventory: AIInventoryConsumer | None = None
+    sanctions: SanctionBook | None = None  # standing responses of abuse detection
 
 
 class Gateway:
@@ -341,9 +343,15 @@ class Gateway:
     async def _handle(self, call: Call, scope: Scope, receive: Receive, send: Send) -> None:
         route = call.route
         self._authenticate(call, scope)
-        await self._count_request(call)
+        sanction = await self._sanction(call, scope)
+        await self._count_request(call, sanction)
         call.body = await self._read(call, receive)
         body_json = self._parse(call)
+        if sanction is not None and sanction.degrade is not None and isinstance(body_json, dict):
+            # Abuse detection chose to degrade this caller: no logprobs, one sample, short answers.
+            body_json = apply_degrade(body_json, sanction)
+            call.body = json.dumps(body_json, ensure_ascii=False).encode("utf-8")
+            call.metadata["degraded"] = True
         inspection = await self._inspect_request(call, body_json)
         self._authorise(call, inspection)
         await self._check_tokens(call)
@@ -419,11 +427,44 @@ class Gateway:
         call.identity = result.identity
         call.credential_source = result.credential_source
 
-    async def _count_request(self, call: Call) -> None:
+    async def _sanction(self, call: Call, scope: Scope) -> Sanction | None:
+        """The standing response abuse detection holds against this caller, if any: a
+        suspension or a step-up demand refuses the call here; throttling and degradation
+        apply further on."""
+        book = self.c.sanctions
+        if book is None:
+            return None
+        try:
+            sanction = await book.sanction_for(call.identity, _client(scope))
+        except Exception:  # a sanction store outage must not stop traffic
+            log.warning("could not read abuse sanctions; the call goes on without them")
+            return None
+        if sanction is None:
+            return None
+        call.metadata["sanction"] = sanction.reason
+        if sanction.suspended:
+            raise Refusal(
+                ErrorKind.FORBIDDEN, "this identity is suspended by Wardgate's abuse detection"
+            )
+        if sanction.step_up:
+            raise Refusal(
+                ErrorKind.UNAUTHENTICATED,
+                "step-up authentication required: Wardgate's abuse detection flagged this identity",
+            )
+        return sanction
+
+    async def _count_request(self, call: Call, sanction: Sanction | None = None) -> None:
         limit = _limits(self.config, call.route)[0]
+        if sanction is not None and sanction.throttle_factor is not None:
+            base = limit or RateLimit(requests=60, per_s=60.0)
+            limit = RateLimit(
+                requests=max(1, int(base.requests * sanction.throttle_factor)), per_s=base.per_s
+            )
+            call.metadata["throttled"] = True
         if limit is None:
             return
-        decision = await self.c.limiter.hit(_limit_key("req", call), limit)
+        kind = "req-throttled" if call.metadata.get("throttled") else "req"
+        decision = await self.c.limiter.hit(_limit_key(kind, call), limit)
         if not decision.allowed:
             call.metadata["limited"] = "requests"
             raise _limited(
