@@ -19,8 +19,8 @@ run: $(BIN)/wardgate
 ## check: install, then ruff (format + lint), mypy --strict on src/, and the test suite
 check: services lint typecheck test
 
-## services: the real servers some tests start (Redis, from Debian packages); tests that need one
-## skip with a reason where it cannot be installed (no root, no apt)
+## services: the real servers and browser some tests start (Redis and Chromium, from Debian packages);
+## tests that need one skip with a reason where it cannot be installed (no root, no apt)
 services:
 	@command -v redis-server >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -29,6 +29,13 @@ services:
 	    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } || \
 	    echo "warning: could not install redis-server; Redis tests will be skipped"; \
 	  else echo "note: redis-server not installed; Redis tests will be skipped"; fi; }
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (Debian package) for the console's browser tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	    echo "warning: could not install chromium; browser tests will be skipped"; \
+	  else echo "note: chromium not installed; browser tests will be skipped"; fi; }
 
 lint: $(BIN)/wardgate
 	$(BIN)/ruff format --check src tests bench training

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from wardgate import __version__
-from wardgate.cli import audit, discover, incidents, inventory, keys, report, serve
+from wardgate.cli import audit, console, demo, discover, incidents, inventory, keys, report, serve
 from wardgate.core.phase import InputKind
 from wardgate.detect import registry
 from wardgate.detect.base import ScanContext
@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     report.add_parser(sub)
     discover.add_parser(sub)
     inventory.add_parser(sub)
+    console.add_parser(sub)
+    demo.add_parser(sub)
     return p
 
 
@@ -57,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve.run(args)
+    if args.command == "console":
+        return console.run(args)
+    if args.command == "demo":
+        return demo.run(args)
     if args.command == "keys":
         return keys.run(args)
     if args.command == "inventory":

@@ -68,6 +68,13 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="quick start only: let callers without a gateway key through (not for production)",
     )
+    serve.add_argument(
+        "--console",
+        metavar="[HOST:]PORT",
+        default=None,
+        help="also serve the console (web dashboard and admin API) on this admin address; "
+        "overrides the configuration's console section (off by default)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
 
@@ -107,9 +114,16 @@ def run(args: argparse.Namespace) -> int:
             update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
         )
         config = config.model_copy(update={"server": server})
+        if args.console:
+            config = config.model_copy(update={"console": config.console.at(args.console)})
         from wardgate.app import build_gateway  # noqa: PLC0415 - heavy; not needed for --help
 
         gateway = build_gateway(config)
+        console_app = None
+        if config.console.enabled:
+            from wardgate.console.app import build_console  # noqa: PLC0415
+
+            console_app = build_console(gateway, config)
     except (GatewayConfigError, ValueError) as exc:
         print(f"wardgate serve: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -132,6 +146,15 @@ def run(args: argparse.Namespace) -> int:
             }
         },
     )
+    if console_app is not None:
+        from wardgate.console.server import serve_gateway_and_console  # noqa: PLC0415
+
+        log.info(
+            "wardgate console listening",
+            extra={"wardgate": {"host": config.console.host, "port": config.console.port}},
+        )
+        serve_gateway_and_console(gateway, server, console_app, config.console, loop=_event_loop())
+        return 0
     uvicorn.run(
         gateway,
         host=server.host,

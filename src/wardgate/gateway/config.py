@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from wardgate.console.settings import ConsoleSettings
 from wardgate.core.finding import Category
 from wardgate.core.verdict import Action
 from wardgate.detect import registry
@@ -289,6 +290,7 @@ class GatewayConfig(_Model):
     audit: AuditSettings = AuditSettings()
     incidents: IncidentSettings = IncidentSettings()
     ai_inventory: AIInventorySettings = AIInventorySettings()
+    console: ConsoleSettings = ConsoleSettings()
     routes: list[Route] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -332,6 +334,11 @@ def load(path: str | Path) -> GatewayConfig:
         for key in ("jwks_file", "public_key_file"):
             if isinstance(jwt.get(key), str):
                 jwt[key] = str(base / os.path.expanduser(jwt[key]))
+    console = data.get("console")
+    if isinstance(console, dict):
+        for key in ("tls_cert", "tls_key", "index_database"):
+            if isinstance(console.get(key), str) and console[key] != ":memory:":
+                console[key] = str(base / os.path.expanduser(console[key]))
     if isinstance(data.get("detection"), str):
         data["detection"] = _detection_file(base / data["detection"])
     try:
