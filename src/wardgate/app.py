@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from wardgate.abuse.consumer import AbuseConsumer, build_consumer
 from wardgate.ai_inventory.catalogue import Catalogue
 from wardgate.ai_inventory.consumer import AIInventoryConsumer
 from wardgate.ai_inventory.deployment import NetworkRules
@@ -32,7 +33,7 @@ from wardgate.gateway.metrics import GatewayMetrics
 from wardgate.gateway.proxy import Components, Gateway
 from wardgate.gateway.upstream import client_for
 from wardgate.incidents.consumer import IncidentConsumer
-from wardgate.incidents.model import IncidentChange
+from wardgate.incidents.model import IncidentChange, IncidentEvent
 from wardgate.incidents.store import IncidentStore
 from wardgate.policy.authz import DEFAULT_POLICY, Authorizer, PolicyError
 from wardgate.policy.identity import Authenticator
@@ -104,8 +105,12 @@ def build_gateway(
     if discovery is not None:
         log_phase.add_consumer(discovery)
     audit = GatewayAudit.open(config, env) if config.audit.enabled else None
-    if config.incidents.enabled:
-        log_phase.add_consumer(_incidents(config, audit))
+    incidents = _incidents(config, audit) if config.incidents.enabled else None
+    if incidents is not None:
+        log_phase.add_consumer(incidents)
+    abuse = _abuse(config, incidents) if config.abuse.enabled else None
+    if abuse is not None:
+        log_phase.add_consumer(abuse)
     if ai_inventory is not None:
         log_phase.add_consumer(ai_inventory)
     return Gateway(
@@ -122,6 +127,8 @@ def build_gateway(
             discovery=discovery,
             audit=audit,
             ai_inventory=ai_inventory,
+            abuse=abuse,
+            sanctions=abuse.sanctions if abuse is not None else None,
         )
     )
 
@@ -172,6 +179,18 @@ def _incidents(config: GatewayConfig, audit: GatewayAudit | None) -> IncidentCon
         min_score=settings.min_score,
         on_change=on_change,
     )
+
+
+def _abuse(config: GatewayConfig, incidents: IncidentConsumer | None) -> AbuseConsumer:
+    """Behaviour across calls (model extraction, scraping, cost harvesting...): findings open
+    incidents in the same store as the per-call ones."""
+    emit = None
+    if incidents is not None:
+
+        async def emit(event: IncidentEvent) -> None:
+            await incidents.record([event])
+
+    return build_consumer(config.abuse, emit=emit)
 
 
 def _limiter(config: GatewayConfig) -> Limiter:

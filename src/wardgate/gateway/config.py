@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from wardgate.abuse.settings import AbuseSettings
 from wardgate.console.settings import ConsoleSettings
 from wardgate.core.finding import Category
 from wardgate.core.verdict import Action
@@ -291,6 +292,7 @@ class GatewayConfig(_Model):
     incidents: IncidentSettings = IncidentSettings()
     ai_inventory: AIInventorySettings = AIInventorySettings()
     console: ConsoleSettings = ConsoleSettings()
+    abuse: AbuseSettings = AbuseSettings()
     routes: list[Route] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -36,6 +36,7 @@ from urllib.parse import unquote_plus, urlsplit
 
 import httpx
 
+from wardgate.abuse.consumer import AbuseConsumer
 from wardgate.abuse.responses import Sanction, SanctionBook, apply_degrade
 from wardgate.ai_inventory.consumer import AIInventoryConsumer
 from wardgate.core.exchange import ANONYMOUS, Exchange, HttpRequest, HttpResponse, Identity
@@ -148,7 +149,8 @@ class Components:
     discovery: DiscoveryConsumer | None = None
     audit: GatewayAudit | None = None
     ai_inventory: AIInventoryConsumer | None = None
-    sanctions: SanctionBook | None = None  # standing responses of abuse detection
+    abuse: AbuseConsumer | None = None  # behaviour across calls, in the LOG phase
+    sanctions: SanctionBook | None = None  # its standing responses, read on the request path
 
 
 class Gateway:
@@ -197,6 +199,11 @@ class Gateway:
         await self.c.log_phase.stop()
         if self.c.audit is not None:
             await self.c.audit.stop()  # drains the queued records, signs a last checkpoint
+        if self.c.abuse is not None:
+            try:
+                await self.c.abuse.aclose()
+            except Exception:
+                log.exception("could not close abuse detection's state")
         if self.c.ai_inventory is not None:
             try:
                 await self.c.ai_inventory.flush()
@@ -441,10 +448,13 @@ class Gateway:
             return None
         if sanction is None:
             return None
-        call.metadata["sanction"] = sanction.reason
+        call.metadata["abuse_sanction"] = sanction.reason
         if sanction.suspended:
+            retry = str(max(1, round(sanction.until - time.time())))
             raise Refusal(
-                ErrorKind.FORBIDDEN, "this identity is suspended by Wardgate's abuse detection"
+                ErrorKind.FORBIDDEN,
+                "this identity is suspended by Wardgate's abuse detection",
+                (("retry-after", retry),),
             )
         if sanction.step_up:
             raise Refusal(
@@ -940,6 +950,9 @@ class Gateway:
                 "client_host": _header(call.headers, "host") or "",
                 "gateway_path": call.target.path,
                 "model": call.parsed.model if call.parsed else None,
+                "embed_inputs": len(call.parsed.segments)
+                if call.parsed and call.parsed.operation == "embeddings"
+                else None,
                 "operation": call.parsed.operation if call.parsed else None,
                 "latency_ms": round(elapsed_s * 1000, 3),
                 "request_body_truncated": len(call.body) > LOG_BODY_BYTES,

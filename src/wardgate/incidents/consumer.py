@@ -145,6 +145,11 @@ class IncidentConsumer:
         )
         if not events:
             return  # the common case: no thread hop, no database work
+        await self.record(events)
+
+    async def record(self, events: list[IncidentEvent]) -> None:
+        """Record events from any detector (abuse analytics too), off the event loop; each
+        change goes to ``on_change``."""
         try:
             result: RecordResult = await asyncio.to_thread(
                 self._store.record_many, events, min_severity=self.min_severity

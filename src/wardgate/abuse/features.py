@@ -1,0 +1,737 @@
+"""Per-key behaviour features over sliding windows, updated once per exchange.
+
+Each behaviour key (an identity, a tenant, a source address) has two windows, *short* (by
+default four 15-minute buckets: the last 45-60 minutes) and *long* (four 6-hour buckets: the
+last 18-24 hours). A bucket holds counters (:class:`Counter`), distinct-item sketches
+(:class:`Family`), and for the long window the sum of prompt sketches (how alike the prompts
+are) and, for busy keys, a count-min of prompt templates. A window's value is the sum, or for
+distinct items the union, of its live buckets: when the clock enters a new bucket the oldest is
+cleared, so an update is O(1) and memory per key is fixed.
+
+Besides the windows a key keeps two short rings: the last prompts after a blocked request (their
+MinHash signatures, for near-duplicate retries) and the last object ids it fetched (for
+sequential enumeration), plus its :class:`~wardgate.abuse.baseline.ActivityBaseline`.
+
+:class:`EntityFeatures` is the in-process form; :mod:`wardgate.abuse.state` also keeps the same
+windows in Redis. Both produce a :class:`FeatureSnapshot`, which is all detectors read.
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from wardgate.abuse.baseline import (
+    ActivityBaseline,
+    BaselinePolicy,
+    BaselineView,
+    Metric,
+    RouteBaselines,
+)
+from wardgate.abuse.observation import (
+    DISPERSION_DIM,
+    SKETCH_SCALE,
+    EntityKey,
+    Observation,
+    OpKind,
+)
+from wardgate.abuse.sketches import (
+    CountMinSketch,
+    MinHash,
+    mix64,
+    registers_of,
+    union_estimate,
+)
+
+
+class Counter(IntEnum):
+    """Sums kept per bucket."""
+
+    REQUESTS = 0
+    LLM = 1
+    EMBED = 2
+    HTTP = 3
+    TOKENS_IN = 4
+    TOKENS_OUT = 5
+    LOGPROBS = 6  # requests asking for logprobs or top_logprobs
+    TOP_LOGPROBS = 7  # sum of top_logprobs asked for
+    MULTI_N = 8  # requests with n (or candidates) > 1
+    CAPPED = 9  # answers that ran to a large max_tokens
+    PROBES = 10  # system-prompt probes: lexical, or extraction findings
+    BLOCKED = 11
+    DENIED = 12  # HTTP 401/403/404/410
+    EMBED_ITEMS = 13
+    EMBED_SHORT = 14  # embedding inputs shorter than a sentence
+    LOGIT_BIAS = 15
+    PROMPTS = 16  # LLM requests with a prompt sketch
+    OBJECTS = 17  # HTTP requests naming an object id
+
+
+N_COUNTERS: Final = len(Counter)
+
+
+class Family(IntEnum):
+    """Distinct items counted per bucket."""
+
+    PROMPTS = 0
+    TEMPLATES = 1
+    FILLERS = 2  # (template, fillers) pairs
+    TEMPERATURES = 3
+    BIASES = 4
+    PROBE_PROMPTS = 5
+    EMBED_INPUTS = 6
+    HOURS = 7  # active hours
+    OBJECTS = 8  # (path template, id) pairs
+    OBJECT_TEMPLATES = 9
+
+
+N_FAMILIES: Final = len(Family)
+LONG_ONLY: Final = frozenset({Family.HOURS, Family.PROBE_PROMPTS, Family.OBJECT_TEMPLATES})
+"""Families detectors read over the long window only: the short window does not keep them."""
+_NO_SKIP: Final[frozenset[int]] = frozenset()
+POOL_FAMILY_LIMIT: Final = 16
+"""Exact fingerprints a family keeps in one bucket before it gets its own HyperLogLog."""
+HLL_PRECISION: Final = 8
+CMS_WIDTH: Final = 64
+CMS_DEPTH: Final = 3
+CMS_AFTER: Final = 32
+"""Long-window LLM requests before a key gets template count-mins (light keys never pay)."""
+_ZEROS: Final = array("f", bytes(4 * len(Counter)))
+_ENTITY_OVERHEAD: Final = 480
+"""The entity object, its key and its entries in the state's LRU and size maps (measured)."""
+RECENT_PROMPTS: Final = 16
+RECENT_OBJECTS: Final = 48
+MINHASH: Final = MinHash(k=32)
+SHORT: Final = 0
+LONG: Final = 1
+
+
+@dataclass(frozen=True, slots=True)
+class WindowSpec:
+    """A window of ``buckets`` buckets of ``bucket_s`` seconds, named for statistics."""
+
+    name: str
+    bucket_s: float
+    buckets: int
+
+    @property
+    def span_s(self) -> float:
+        return self.bucket_s * self.buckets
+
+    def epoch(self, at: float) -> int:
+        return int(at // self.bucket_s)
+
+
+DEFAULT_WINDOWS: Final = (WindowSpec("1h", 900.0, 4), WindowSpec("24h", 21_600.0, 4))
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """The least any detector needs before it can fire, per window (counter sums).
+
+    A key below every floor, with no probe in its long window, is not evaluated at all: most
+    keys are light, and their snapshots would be built only for detectors to decline them.
+    Use 0 to evaluate everything; ``inf`` for a disabled detector.
+    """
+
+    llm: tuple[float, float] = (60.0, 250.0)
+    embed_items: tuple[float, float] = (3_000.0, 5_000.0)
+    objects: tuple[float, float] = (40.0, 120.0)
+    capped: tuple[float, float] = (15.0, 50.0)
+    cost_short: float = 3_000_000.0
+    output_weight: float = 4.0
+
+    def passes(self, short: Sequence[float], long: Sequence[float]) -> bool:
+        if long[Counter.PROBES] > 0:
+            return True
+        for scale, counts in ((0, short), (1, long)):
+            if (
+                counts[Counter.LLM] >= self.llm[scale]
+                or counts[Counter.EMBED_ITEMS] >= self.embed_items[scale]
+                or counts[Counter.OBJECTS] >= self.objects[scale]
+                or counts[Counter.CAPPED] >= self.capped[scale]
+            ):
+                return True
+        cost = short[Counter.TOKENS_IN] + self.output_weight * short[Counter.TOKENS_OUT]
+        return cost >= self.cost_short
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureParams:
+    """The few settings feature extraction itself needs."""
+
+    windows: tuple[WindowSpec, WindowSpec] = DEFAULT_WINDOWS
+    capped_min_tokens: int = 2_048
+    output_weight: float = 4.0
+    baseline: BaselinePolicy = field(default_factory=BaselinePolicy)
+    retry_window_s: float = 900.0
+    retry_similarity: float = 0.5
+    screen: Screen = field(default_factory=Screen)
+
+
+def increments(obs: Observation, params: FeatureParams) -> list[tuple[int, float]]:
+    """The non-zero counter increments of one observation."""
+    out: list[tuple[int, float]] = [(Counter.REQUESTS, 1.0)]
+    kind = obs.kind
+    if kind is OpKind.LLM:
+        out.append((Counter.LLM, 1.0))
+    elif kind is OpKind.EMBEDDINGS:
+        out.append((Counter.EMBED, 1.0))
+        if obs.embed_items:
+            out.append((Counter.EMBED_ITEMS, float(obs.embed_items)))
+        if obs.embed_short_items:
+            out.append((Counter.EMBED_SHORT, float(obs.embed_short_items)))
+    elif kind is OpKind.HTTP:
+        out.append((Counter.HTTP, 1.0))
+        if obs.denied:
+            out.append((Counter.DENIED, 1.0))
+        if obs.object_hash is not None:
+            out.append((Counter.OBJECTS, 1.0))
+    if obs.tokens_in:
+        out.append((Counter.TOKENS_IN, float(obs.tokens_in)))
+    if obs.tokens_out:
+        out.append((Counter.TOKENS_OUT, float(obs.tokens_out)))
+    if obs.logprobs:
+        out.append((Counter.LOGPROBS, 1.0))
+        if obs.top_logprobs:
+            out.append((Counter.TOP_LOGPROBS, float(obs.top_logprobs)))
+    if obs.n > 1:
+        out.append((Counter.MULTI_N, 1.0))
+    if capped(obs, params.capped_min_tokens):
+        out.append((Counter.CAPPED, 1.0))
+    if obs.probe:
+        out.append((Counter.PROBES, 1.0))
+    if obs.blocked:
+        out.append((Counter.BLOCKED, 1.0))
+    if obs.logit_bias is not None:
+        out.append((Counter.LOGIT_BIAS, 1.0))
+    if obs.sketch is not None:
+        out.append((Counter.PROMPTS, 1.0))
+    return out
+
+
+def capped(obs: Observation, min_tokens: int) -> bool:
+    """The answer ran (nearly) to a large ``max_tokens``, or was very long without one."""
+    if obs.max_tokens is not None and obs.max_tokens >= min_tokens:
+        return obs.tokens_out >= 0.9 * obs.max_tokens
+    return obs.tokens_out >= 2 * min_tokens
+
+
+def family_items(obs: Observation) -> list[tuple[int, int]]:
+    """``(family, 64-bit hash)`` items of one observation."""
+    out: list[tuple[int, int]] = [(Family.HOURS, mix64(obs.hour))]
+    if obs.prompt_hash is not None:
+        out.append((Family.PROMPTS, obs.prompt_hash))
+        if obs.template_hash is not None:
+            out.append((Family.TEMPLATES, obs.template_hash))
+        if obs.filler_hash is not None:
+            out.append((Family.FILLERS, obs.filler_hash))
+    if obs.temperature is not None:
+        out.append((Family.TEMPERATURES, mix64(round(obs.temperature * 100) + (1 << 40))))
+    if obs.logit_bias is not None:
+        out.append((Family.BIASES, obs.logit_bias))
+    if obs.probe:
+        out.append((Family.PROBE_PROMPTS, obs.probe_hash or mix64(int(obs.at * 1000))))
+    out.extend((Family.EMBED_INPUTS, h) for h in obs.embed_hashes)
+    if obs.object_hash is not None and obs.object_template is not None:
+        out.append((Family.OBJECTS, obs.object_hash))
+        out.append((Family.OBJECT_TEMPLATES, obs.object_template))
+    return out
+
+
+def metric_values(obs: Observation, params: FeatureParams) -> tuple[float, float, float]:
+    """What one observation adds to its hour, per :class:`~wardgate.abuse.baseline.Metric`."""
+    cost = obs.tokens_in + params.output_weight * obs.tokens_out
+    return 1.0, float(cost), float(obs.embed_items)
+
+
+# -- views --------------------------------------------------------------------------------------
+
+
+class WindowView:
+    """One window's aggregates, as detectors read them (either state backend)."""
+
+    __slots__ = ("_distinct", "_estimates", "counts", "sketch_sum", "spec", "template_requests")
+
+    def __init__(
+        self,
+        spec: WindowSpec,
+        counts: Sequence[float],
+        distinct: Callable[[Family], float] | Mapping[Family, float],
+        *,
+        template_requests: float = 0.0,
+        sketch_sum: Sequence[float] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.counts = tuple(counts)
+        self._distinct = distinct
+        self._estimates: dict[Family, float] = {}
+        self.template_requests = template_requests
+        self.sketch_sum = sketch_sum
+
+    def count(self, counter: Counter) -> float:
+        return self.counts[counter]
+
+    def distinct(self, family: Family) -> float:
+        """Distinct items of ``family`` in the window (computed on first use, then cached)."""
+        cached = self._estimates.get(family)
+        if cached is not None:
+            return cached
+        source = self._distinct
+        value = float(source(family)) if callable(source) else float(source.get(family, 0.0))
+        self._estimates[family] = value
+        return value
+
+    def share(self, counter: Counter, of: Counter) -> float:
+        total = self.counts[of]
+        return self.counts[counter] / total if total > 0 else 0.0
+
+    def mean_similarity(self) -> float | None:
+        """Mean cosine similarity between two different prompts of the window, from the sum of
+        their unit sketches: ``(|Σv|² - n) / (n(n-1))``. None under three prompts."""
+        n = self.counts[Counter.PROMPTS]
+        if self.sketch_sum is None or n < 3:
+            return None
+        total = float(sum(float(x) * float(x) for x in self.sketch_sum)) / (SKETCH_SCALE**2)
+        return max(-1.0, min(1.0, (total - n) / (n * (n - 1))))
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSnapshot:
+    """Everything detectors know about one key right after one exchange was counted."""
+
+    key: EntityKey
+    obs: Observation
+    short: WindowView
+    long: WindowView
+    baseline: BaselineView
+    near_dup_retries: int = 0
+    sequential_share: float = 0.0
+    sequential_pairs: int = 0
+    windows: tuple[WindowView, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.windows:
+            object.__setattr__(self, "windows", (self.short, self.long))
+
+
+def evaluation_due(obs: Observation, long_requests: float, screened_in: bool = True) -> bool:
+    """Whether detectors should run after this exchange.
+
+    Never while the key is below every detector's floor (``screened_in`` False: see
+    :class:`Screen`). Then always for the first 32 requests of the long window and after
+    events that change a verdict (probes, blocks, denials), and otherwise 16 times per doubling
+    of the window's volume (every n/32 to n/16 requests): O(1) amortised detector work for a
+    busy key, for a verdict at most ~6 % of the volume late. The rule reads counts only, so
+    replicas sharing state agree on it.
+    """
+    if not screened_in:
+        return False
+    n = int(long_requests)
+    if n <= 32 or obs.probe or obs.blocked or obs.denied:
+        return True
+    step = 1 << max(0, n.bit_length() - 5)
+    return n % step == 0
+
+
+def near_dup_retries(
+    entries: Sequence[tuple[float, bool, bytes]],
+    window_s: float,
+    threshold: float,
+    now: float | None = None,
+) -> int:
+    """Prompts sent within ``window_s`` after a blocked prompt they resemble (MinHash Jaccard
+    ``>= threshold`` but not identical): rewording a refused request until it passes. With
+    ``now``, only retries of the last ``window_s`` count."""
+    blocked = [i for i, e in enumerate(entries) if e[1]]
+    if not blocked or len(entries) < 2:
+        return 0
+    k = len(entries[0][2])
+    sigs = np.stack([np.frombuffer(e[2], dtype="<u4") for e in entries if len(e[2]) == k])
+    if sigs.shape[0] != len(entries):
+        return 0
+    times = [e[0] for e in entries]
+    count = 0
+    for j in range(len(entries)):
+        if now is not None and times[j] < now - window_s:
+            continue
+        before = [i for i in blocked if times[i] < times[j] <= times[i] + window_s]
+        if not before:
+            continue
+        sims = np.count_nonzero(sigs[before] == sigs[j], axis=1) / sigs.shape[1]
+        # Reworded, not resent: the same prompt again is a client retry or an agent's loop.
+        if np.any((sims >= threshold) & (sims < 1.0)):
+            count += 1
+    return count
+
+
+def sequential_share(pairs: Sequence[tuple[int, int]]) -> tuple[float, int]:
+    """Share of consecutive fetches of one path template whose ids differ by 1 to 3
+    (enumeration), and how many consecutive same-template pairs there were."""
+    last: dict[int, int] = {}
+    steps = 0
+    comparable = 0
+    for template, number in pairs:
+        prev = last.get(template)
+        if prev is not None:
+            comparable += 1
+            if 0 < abs(number - prev) <= 3:
+                steps += 1
+        last[template] = number
+    return (steps / comparable if comparable else 0.0), comparable
+
+
+# -- in process ---------------------------------------------------------------------------------
+
+
+class SlotPool:
+    """Distinct items of every family in one bucket: exact 32-bit fingerprints in one shared
+    array until a family passes :data:`POOL_FAMILY_LIMIT`, then a HyperLogLog for that family.
+    One array for all families keeps a light key's buckets small."""
+
+    __slots__ = ("exact", "hll", "sizes")
+
+    def __init__(self) -> None:
+        self.exact: array[int] = array("Q")
+        self.sizes = bytearray(N_FAMILIES)
+        self.hll: dict[int, bytearray] | None = None
+
+    def add_many(
+        self, items: Iterable[tuple[int, int]], skip: frozenset[int] = frozenset()
+    ) -> None:
+        """:meth:`add` each ``(family, hash)`` whose family is not in ``skip``."""
+        hll = self.hll
+        exact = self.exact
+        sizes = self.sizes
+        for family, item in items:
+            if family in skip:
+                continue
+            if hll is not None and family in hll:
+                _register(hll[family], item >> 32)
+                continue
+            tagged = (family << 32) | (item >> 32)
+            if tagged in exact:
+                continue
+            if sizes[family] < POOL_FAMILY_LIMIT:
+                exact.append(tagged)
+                sizes[family] += 1
+                continue
+            self.add(family, item)  # promotes the family to a HyperLogLog
+            hll, exact = self.hll, self.exact
+
+    def add(self, family: int, item: int) -> None:
+        fp = item >> 32
+        hll = self.hll
+        if hll is not None and family in hll:
+            _register(hll[family], fp)
+            return
+        tagged = (family << 32) | fp
+        if tagged in self.exact:
+            return
+        if self.sizes[family] >= POOL_FAMILY_LIMIT:
+            mine = [t & 0xFFFFFFFF for t in self.exact if t >> 32 == family]
+            self.exact = array("Q", (t for t in self.exact if t >> 32 != family))
+            self.sizes[family] = 0
+            registers = registers_of(mine, HLL_PRECISION)
+            _register(registers, fp)
+            if self.hll is None:
+                self.hll = {}
+            self.hll[family] = registers
+            return
+        self.exact.append(tagged)
+        self.sizes[family] += 1
+
+    def parts(self, family: int) -> tuple[list[int], bytearray | None]:
+        regs = None if self.hll is None else self.hll.get(family)
+        if regs is not None:
+            return [], regs
+        return [t & 0xFFFFFFFF for t in self.exact if t >> 32 == family], None
+
+    def nbytes(self) -> int:
+        size = 56 + sys.getsizeof(self.exact) + sys.getsizeof(self.sizes)
+        if self.hll is not None:
+            size += sys.getsizeof(self.hll) + sum(sys.getsizeof(r) for r in self.hll.values())
+        return size
+
+
+def _register(registers: bytearray, fp: int) -> None:
+    width = 32 - HLL_PRECISION
+    index = fp >> width
+    rank = width - (fp & ((1 << width) - 1)).bit_length() + 1
+    registers[index] = max(registers[index], rank)
+
+
+def pools_union(pools: Iterable[SlotPool], family: int) -> float:
+    fps: list[int] = []
+    regs: list[npt.NDArray[np.uint8]] = []
+    for pool in pools:
+        mine, registers = pool.parts(family)
+        fps.extend(mine)
+        if registers is not None:
+            regs.append(np.frombuffer(bytes(registers), dtype=np.uint8))
+    return union_estimate(fps, regs, HLL_PRECISION)
+
+
+class EntityFeatures:
+    """One key's windows, rings and baseline, in process (fixed size per key)."""
+
+    __slots__ = (
+        "baseline",
+        "cms",
+        "counts",
+        "epochs",
+        "last_seen",
+        "objects",
+        "pools",
+        "recent",
+        "updates",
+        "vecs",
+    )
+
+    def __init__(self, first_seen: float, windows: tuple[WindowSpec, WindowSpec]) -> None:
+        k = windows[0].buckets
+        if windows[1].buckets != k:
+            raise ValueError("both windows must have the same number of buckets")
+        # [scale][bucket 0..k-1, then the window's total][counter]: the totals make a window's
+        # sums O(1) to read; they are recounted from the buckets whenever one is cleared.
+        self.counts = array("f", bytes(4 * 2 * (k + 1) * N_COUNTERS))
+        self.epochs = array("q", [-1] * (2 * k))
+        self.pools: list[SlotPool | None] = [None] * (2 * k)
+        self.cms: list[CountMinSketch | None] | None = None
+        self.vecs: npt.NDArray[np.float32] | None = None
+        self.recent: deque[tuple[float, bool, bytes]] | None = None
+        self.objects: array[int] | None = None
+        self.baseline = ActivityBaseline(first_seen)
+        self.last_seen = first_seen
+        self.updates = 0
+
+    def nbytes(self) -> int:
+        """Bytes held, close to what the allocator sees (``sys.getsizeof`` of each part, which
+        is O(1) for arrays): what the in-process state's memory budget counts."""
+        size = _ENTITY_OVERHEAD + sys.getsizeof(self.counts) + sys.getsizeof(self.epochs)
+        size += sys.getsizeof(self.pools) + self.baseline.nbytes()
+        size += sum(p.nbytes() for p in self.pools if p is not None)
+        if self.cms is not None:
+            size += sys.getsizeof(self.cms) + sum(c.nbytes() + 64 for c in self.cms if c)
+        if self.vecs is not None:
+            size += sys.getsizeof(self.vecs)
+        if self.recent is not None:
+            size += sys.getsizeof(self.recent) + len(self.recent) * (MINHASH.k * 4 + 120)
+        if self.objects is not None:
+            size += sys.getsizeof(self.objects)
+        return size
+
+    def _row(self, scale: int, bucket: int) -> int:
+        """Offset of a bucket's counters (``bucket == k``: the window total)."""
+        k = len(self.epochs) // 2
+        return (scale * (k + 1) + bucket) * N_COUNTERS
+
+    def update(
+        self,
+        obs: Observation,
+        params: FeatureParams,
+        routes: RouteBaselines | None = None,
+    ) -> None:
+        """Count ``obs`` in every window, the rings and the baseline."""
+        incs = increments(obs, params)
+        items = family_items(obs)
+        counts = self.counts
+        for scale, spec in enumerate(params.windows):
+            slot = self._slot(scale, spec, obs.at)
+            if slot is None:
+                continue  # older than the window: too late to count
+            k = slot - scale * spec.buckets
+            row = (scale * (spec.buckets + 1) + k) * N_COUNTERS
+            total = (scale * (spec.buckets + 1) + spec.buckets) * N_COUNTERS
+            for counter, value in incs:
+                counts[row + counter] += value
+                counts[total + counter] += value
+            pool = self.pools[slot]
+            if pool is None:
+                pool = self.pools[slot] = SlotPool()
+            pool.add_many(items, _NO_SKIP if scale == LONG else LONG_ONLY)
+            if scale == LONG and obs.kind is OpKind.LLM:
+                self._long_llm(k, obs, spec)
+        self._rings(obs, params)
+        self.baseline.add(obs.hour, metric_values(obs, params), params.baseline, routes, obs.route)
+        self.baseline.saw_kind(obs.kind.value, obs.at)
+        self.last_seen = max(self.last_seen, obs.at)
+        self.updates += 1
+
+    def _slot(self, scale: int, spec: WindowSpec, at: float) -> int | None:
+        """The bucket for ``at``; entering a new bucket clears the ones that left the window."""
+        epoch = spec.epoch(at)
+        k = spec.buckets
+        base = scale * k
+        slot = base + epoch % k  # both windows have k buckets
+        current = self.epochs[slot]
+        if current == epoch:
+            return slot
+        if current > epoch:
+            return None
+        for j in range(k):
+            e = self.epochs[base + j]
+            if e != -1 and (e <= epoch - k or base + j == slot):
+                self._clear(scale, j)
+        self.epochs[slot] = epoch
+        self._recount(scale, k)
+        return slot
+
+    def _clear(self, scale: int, bucket: int) -> None:
+        k = len(self.epochs) // 2
+        row = self._row(scale, bucket)
+        self.counts[row : row + N_COUNTERS] = _ZEROS
+        self.epochs[scale * k + bucket] = -1
+        self.pools[scale * k + bucket] = None
+        if scale == LONG:
+            if self.cms is not None:
+                self.cms[bucket] = None
+            if self.vecs is not None:
+                self.vecs[bucket] = 0.0
+
+    def _recount(self, scale: int, k: int) -> None:
+        table = np.frombuffer(self.counts, dtype=np.float32).reshape(2, k + 1, N_COUNTERS)
+        live = [j for j in range(k) if self.epochs[scale * k + j] != -1]
+        table[scale, k] = table[scale, live].sum(axis=0) if live else 0.0
+
+    def _long_llm(self, k: int, obs: Observation, spec: WindowSpec) -> None:
+        if obs.sketch is not None:
+            if self.vecs is None:
+                self.vecs = np.zeros((spec.buckets, DISPERSION_DIM), dtype=np.float32)
+            self.vecs[k] += np.asarray(obs.sketch, dtype=np.float32)
+        if obs.template_hash is None:
+            return
+        if self.cms is None:
+            if self.counts[self._row(LONG, spec.buckets) + Counter.LLM] < CMS_AFTER:
+                return
+            self.cms = [None] * spec.buckets
+        cms = self.cms[k]
+        if cms is None:
+            cms = self.cms[k] = CountMinSketch(CMS_WIDTH, CMS_DEPTH)
+        cms.add(obs.template_hash)
+
+    def _rings(self, obs: Observation, params: FeatureParams) -> None:
+        if obs.kind is OpKind.LLM and obs.shingles is not None:
+            recent = self.recent
+            if recent is not None and recent and obs.at - recent[-1][0] > params.retry_window_s:
+                recent = self.recent = None  # the last block is long past
+            if obs.blocked or recent is not None:
+                if recent is None:
+                    recent = self.recent = deque(maxlen=RECENT_PROMPTS)
+                recent.append((obs.at, obs.blocked, MINHASH.signature(obs.shingles)))
+        if obs.object_template is not None and obs.object_number is not None:
+            if self.objects is None:
+                self.objects = array("q")
+            self.objects.extend((obs.object_template >> 1, obs.object_number))
+            if len(self.objects) > 2 * RECENT_OBJECTS:
+                del self.objects[:2]
+
+    def _live(self, scale: int, spec: WindowSpec, at: float) -> list[int]:
+        """Bucket indexes (within the scale) of the window ending at ``at``."""
+        now = spec.epoch(at)
+        base = scale * spec.buckets
+        return [k for k in range(spec.buckets) if now - spec.buckets < self.epochs[base + k] <= now]
+
+    def window_counts(self, scale: int, params: FeatureParams) -> list[float]:
+        """Counter sums of one window as of the last update (its running total)."""
+        total = self._row(scale, params.windows[scale].buckets)
+        return self.counts[total : total + N_COUNTERS].tolist()
+
+    def due(self, obs: Observation, params: FeatureParams) -> bool:
+        """Whether detectors should run on this key now (:func:`evaluation_due`)."""
+        long = self.window_counts(LONG, params)
+        if not params.screen.passes(long, long) and not obs.probe:
+            return False  # the short window is part of the long one: below its floors too
+        short = self.window_counts(SHORT, params)
+        return evaluation_due(obs, long[Counter.REQUESTS], params.screen.passes(short, long))
+
+    def view(self, scale: int, params: FeatureParams, obs: Observation) -> WindowView:
+        spec = params.windows[scale]
+        live = self._live(scale, spec, obs.at)
+        counts = self.window_counts(scale, params)
+        base = scale * spec.buckets
+        pools = [p for k in live if (p := self.pools[base + k]) is not None]
+        template_requests = 0.0
+        sketch_sum = None
+        if scale == LONG:
+            if self.cms is not None and obs.template_hash is not None:
+                template_requests = float(
+                    sum(c.estimate(obs.template_hash) for k in live if (c := self.cms[k]))
+                )
+            if self.vecs is not None and live:
+                sketch_sum = [float(x) for x in self.vecs[live].sum(axis=0)]
+        return WindowView(
+            spec,
+            counts,
+            lambda family: pools_union(pools, family),
+            template_requests=template_requests,
+            sketch_sum=sketch_sum,
+        )
+
+    def snapshot(
+        self,
+        key: EntityKey,
+        obs: Observation,
+        params: FeatureParams,
+        routes: RouteBaselines | None = None,
+    ) -> FeatureSnapshot:
+        half_life = params.baseline.half_life_h
+        hour = obs.hour
+        current = list(self.baseline.current) if self.baseline.hour == hour else [0.0] * len(Metric)
+        route_view = None if routes is None else routes.view(obs.route, hour, current, half_life)
+        retries = 0
+        if self.recent is not None and obs.kind is OpKind.LLM and obs.shingles is not None:
+            retries = near_dup_retries(
+                list(self.recent), params.retry_window_s, params.retry_similarity, obs.at
+            )
+        share, pairs = 0.0, 0
+        if self.objects is not None and obs.object_template is not None:
+            objs = self.objects
+            share, pairs = sequential_share(
+                [(objs[i], objs[i + 1]) for i in range(0, len(objs), 2)]
+            )
+        return FeatureSnapshot(
+            key=key,
+            obs=obs,
+            short=self.view(SHORT, params, obs),
+            long=self.view(LONG, params, obs),
+            baseline=self.baseline.view(obs.at, half_life, route_view, current, obs.kind.value),
+            near_dup_retries=retries,
+            sequential_share=share,
+            sequential_pairs=pairs,
+        )
+
+
+__all__ = [
+    "DEFAULT_WINDOWS",
+    "LONG",
+    "LONG_ONLY",
+    "MINHASH",
+    "N_COUNTERS",
+    "N_FAMILIES",
+    "SHORT",
+    "Counter",
+    "EntityFeatures",
+    "Family",
+    "FeatureParams",
+    "FeatureSnapshot",
+    "Screen",
+    "SlotPool",
+    "WindowSpec",
+    "WindowView",
+    "capped",
+    "evaluation_due",
+    "family_items",
+    "increments",
+    "metric_values",
+    "near_dup_retries",
+    "sequential_share",
+]
