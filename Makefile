@@ -66,8 +66,8 @@ bench: $(BIN)/wardgate
 	test -x /tmp/m2s-venv/bin/mitmproxy2swagger || { python3 -m venv /tmp/m2s-venv && /tmp/m2s-venv/bin/pip install --quiet mitmproxy2swagger==0.14.0; }
 	$(BIN)/python -m bench.discovery --m2s-python /tmp/m2s-venv/bin/python --held-out 150 --speed 1000000 --markdown bench/out/discovery.md
 	$(BIN)/python -m bench.discovery_ingest --markdown bench/out/discovery-ingest.md
-	$(BIN)/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --no-discovery --markdown bench/out/gateway-no-discovery.md
-	$(BIN)/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --markdown bench/out/gateway-discovery-on.md
+	$(BIN)/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --no-audit --no-discovery --markdown bench/out/gateway-no-discovery.md
+	$(BIN)/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --markdown bench/out/gateway-audit-on.md
 	$(BIN)/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --no-audit --markdown bench/out/gateway-no-audit.md
 	$(BIN)/python -m bench.gateway_latency --scenarios stream --seconds 30 --markdown bench/out/gateway-stream.md
 	$(BIN)/python -m bench.inventory_scan --markdown bench/out/inventory-scan.md

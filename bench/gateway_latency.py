@@ -737,7 +737,13 @@ class Service:
 
 
 def gateway_config_yaml(
-    port: int, upstream: str, database: Path, *, discovery: bool = True, audit: bool = True
+    port: int,
+    upstream: str,
+    database: Path,
+    *,
+    discovery: bool = True,
+    audit: bool = True,
+    audit_sync: str = "normal",
 ) -> str:
     """Two routes to the same fake: ``mode: off`` under /wg-off and ``mode: enforce`` with the
     default engine under /wg-enforce; API keys on; request and token limits set so high they never
@@ -754,7 +760,7 @@ def gateway_config_yaml(
         },
         "database": str(database),
         "discovery": {"enabled": discovery},
-        "audit": {"enabled": audit},
+        "audit": {"enabled": audit, "synchronous": audit_sync},
         "limits": {
             "requests": {"requests": 1_000_000_000, "per_s": 1},
             "tokens": {"tokens": 1_000_000_000_000, "per_s": 86_400},
@@ -1234,6 +1240,12 @@ def _parser() -> argparse.ArgumentParser:
         help="run the gateway with the audit trail off (compare: what the durable record costs)",
     )
     p.add_argument(
+        "--audit-sync",
+        choices=["normal", "full"],
+        default="normal",
+        help="the audit trail's audit.synchronous (full: a disk sync per commit, on a thread)",
+    )
+    p.add_argument(
         "--litellm-python",
         metavar="PATH",
         help="python of a separate venv with `litellm[proxy]`: also measure LiteLLM's proxy on "
@@ -1374,7 +1386,12 @@ def _start_services(
     config = workdir / "gateway.yaml"
     config.write_text(
         gateway_config_yaml(
-            gw_port, upstream, database, discovery=not args.no_discovery, audit=not args.no_audit
+            gw_port,
+            upstream,
+            database,
+            discovery=not args.no_discovery,
+            audit=not args.no_audit,
+            audit_sync=args.audit_sync,
         ),
         encoding="utf-8",
     )

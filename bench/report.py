@@ -28,8 +28,8 @@ COMMANDS = """\
 .venv/bin/python -m bench.gateway_latency --markdown bench/out/gateway.md   # add --litellm-python PATH to compare LiteLLM
 .venv/bin/python -m bench.discovery --m2s-python /tmp/m2s-venv/bin/python --held-out 150 --speed 1000000 --markdown bench/out/discovery.md   # mitmproxy2swagger 0.14 in its own venv (~20 min)
 .venv/bin/python -m bench.discovery_ingest --markdown bench/out/discovery-ingest.md
-.venv/bin/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --no-discovery --markdown bench/out/gateway-no-discovery.md
-.venv/bin/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --markdown bench/out/gateway-discovery-on.md
+.venv/bin/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --no-audit --no-discovery --markdown bench/out/gateway-no-discovery.md
+.venv/bin/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --markdown bench/out/gateway-audit-on.md
 .venv/bin/python -m bench.gateway_latency --scenarios off --off-rates 500 --seconds 20 --no-audit --markdown bench/out/gateway-no-audit.md
 .venv/bin/python -m bench.gateway_latency --scenarios stream --seconds 30 --markdown bench/out/gateway-stream.md
 .venv/bin/python -m bench.inventory_scan --markdown bench/out/inventory-scan.md
@@ -163,7 +163,7 @@ def discovery_section(out: Path) -> str:
     rows = []
     for name, label in (
         ("gateway-no-discovery.md", "discovery off"),
-        ("gateway-discovery-on.md", "discovery on"),
+        ("gateway-no-audit.md", "discovery on"),
     ):
         path = out / name
         if path.exists():
@@ -172,7 +172,8 @@ def discovery_section(out: Path) -> str:
             rows += [f"| {label} | " + " | ".join(r[1:7]) + " |" for r in table_rows(added)]
     if rows:
         parts.append(
-            "#### Does discovery move the gateway's latency? (1a, detection off, 20 s runs)\n\n"
+            "#### Does discovery move the gateway's latency? (1a, detection off, audit trail off, "
+            "20 s runs)\n\n"
             "| gateway | rate req/s | proxy | added p50 ms | added p90 ms | added p99 ms | added max ms |\n"
             "|---|---:|---|---:|---:|---:|---:|\n" + "\n".join(rows)
         )
@@ -197,7 +198,7 @@ def audit_cost_section(out: Path) -> str:
     rows = []
     for name, label in (
         ("gateway-no-audit.md", "audit trail off"),
-        ("gateway-discovery-on.md", "audit trail on (default)"),
+        ("gateway-audit-on.md", "audit trail on (default)"),
     ):
         path = out / name
         if path.exists():
