@@ -54,4 +54,16 @@ def schema(properties: Mapping[str, Any], *, array: bool = False) -> dict[str, A
     return {"type": "array", "items": obj} if array else obj
 
 
-__all__ = ["OBJECT", "Body", "Query", "actor", "body", "query", "schema"]
+CURSOR_PAGE = schema(
+    {
+        "items": {"type": "array"},
+        "older": {"type": ["integer", "null"]},
+        "newer": {"type": ["integer", "null"]},
+        "total": {"type": "integer"},
+        "total_capped": {"type": "boolean"},
+    }
+)
+"""A page of a list paged by cursor (``before``/``after`` ids), as the list APIs answer."""
+
+
+__all__ = ["CURSOR_PAGE", "OBJECT", "Body", "Query", "actor", "body", "query", "schema"]

@@ -12,7 +12,7 @@ from pydantic import Field
 from wardgate.console import queries
 from wardgate.console.accounts import Role
 from wardgate.console.context import Console
-from wardgate.console.views.common import Query, query, schema
+from wardgate.console.views.common import CURSOR_PAGE, Query, query, schema
 from wardgate.console.web import ApiDoc, HTTPError, Request, Response, Router, json_response
 from wardgate.core.finding import Category
 
@@ -26,17 +26,6 @@ class DetectionQuery(Query):
     before: int | None = Field(None, ge=1, le=2**62)
     after: int | None = Field(None, ge=0, le=2**62)
     limit: int = Field(50, ge=1, le=200)
-
-
-_PAGE = schema(
-    {
-        "items": {"type": "array"},
-        "older": {"type": ["integer", "null"]},
-        "newer": {"type": ["integer", "null"]},
-        "total": {"type": "integer"},
-        "total_capped": {"type": "boolean"},
-    }
-)
 
 
 class DetectionViews:
@@ -54,7 +43,7 @@ class DetectionViews:
             ApiDoc(
                 "Findings, newest first; page with before/after (finding ids)",
                 query=DetectionQuery,
-                response=_PAGE,
+                response=CURSOR_PAGE,
                 tag="detections",
             ),
         )

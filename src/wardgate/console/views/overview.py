@@ -11,7 +11,7 @@ from pydantic import Field
 from wardgate.console import queries
 from wardgate.console.accounts import Role
 from wardgate.console.context import Console
-from wardgate.console.views.common import Query, query, schema
+from wardgate.console.views.common import CURSOR_PAGE, Query, query, schema
 from wardgate.console.web import ApiDoc, HTTPError, Request, Response, Router, json_response
 
 Action = Literal["allow", "redact", "block", "deny", "throttle"]
@@ -39,15 +39,6 @@ _OVERVIEW = schema(
         "series": {"type": "object"},
         "top": {"type": "object"},
         "counts": {"type": "object"},
-    }
-)
-_PAGE = schema(
-    {
-        "items": {"type": "array"},
-        "older": {"type": ["integer", "null"]},
-        "newer": {"type": ["integer", "null"]},
-        "total": {"type": "integer"},
-        "total_capped": {"type": "boolean"},
     }
 )
 
@@ -80,7 +71,7 @@ class OverviewViews:
             ApiDoc(
                 "Calls, newest first; page with before/after (row ids)",
                 query=TrafficQuery,
-                response=_PAGE,
+                response=CURSOR_PAGE,
                 tag="traffic",
             ),
         )
