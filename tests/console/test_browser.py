@@ -367,7 +367,15 @@ def test_a_saved_policy_takes_effect(browser: Browser, live: Live) -> None:
 
 def test_download_openapi_and_bom(browser: Browser, live: Live) -> None:
     page = _page(browser, live)
-    page.goto("/inventory")
+    # Endpoint summaries are refreshed in the background: the templated one can land a moment
+    # after the first summaries, so reload until it is there.
+    deadline = time.monotonic() + 15
+    while True:
+        page.goto("/inventory")
+        if "/internal/users/{" in page.locator("table.list tbody").inner_text():
+            break
+        assert time.monotonic() < deadline, "the templated endpoint never reached the inventory"
+        page.wait_for_timeout(250)
     expect(page.locator("table.list tbody")).to_contain_text("/internal/users/{")
     with page.expect_download() as got:
         page.locator("a[href^='/inventory/openapi']").first.click()
