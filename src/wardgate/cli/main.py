@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import IO, Any
 
 from wardgate import __version__
@@ -18,6 +19,20 @@ from wardgate.detect.scanner import ConfigError, Scanner, ScanResult
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+
+COMMANDS: dict[str, ModuleType] = {
+    "serve": serve,
+    "keys": keys,
+    "audit": audit,
+    "incidents": incidents,
+    "report": report,
+    "discover": discover,
+    "inventory": inventory,
+    "console": console,
+    "demo": demo,
+}
+"""Sub-commands living in their own module, each with ``add_parser(sub)`` and ``run(args)``,
+in the order ``--help`` lists them."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,38 +58,16 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
     sub.add_parser("detectors", help="list the built-in detectors")
-    serve.add_parser(sub)
-    keys.add_parser(sub)
-    audit.add_parser(sub)
-    incidents.add_parser(sub)
-    report.add_parser(sub)
-    discover.add_parser(sub)
-    inventory.add_parser(sub)
-    console.add_parser(sub)
-    demo.add_parser(sub)
+    for command in COMMANDS.values():
+        command.add_parser(sub)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "serve":
-        return serve.run(args)
-    if args.command == "console":
-        return console.run(args)
-    if args.command == "demo":
-        return demo.run(args)
-    if args.command == "keys":
-        return keys.run(args)
-    if args.command == "inventory":
-        return inventory.run(args)
-    if args.command == "report":
-        return report.run(args)
-    if args.command == "incidents":
-        return incidents.run(args)
-    if args.command == "audit":
-        return audit.run(args)
-    if args.command == "discover":
-        return discover.run(args)
+    command = COMMANDS.get(args.command)
+    if command is not None:
+        return int(command.run(args))
     if args.command == "detectors":
         for name in registry.names():
             print(name)
