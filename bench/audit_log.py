@@ -27,6 +27,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench.latency import cpu_model
+from bench.output import emit
 from wardgate.audit import merkle
 from wardgate.audit.log import AsyncAuditWriter, AuditLog
 from wardgate.audit.records import text_digest
@@ -162,10 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| full offline verification (`verify_log`) | {proofs['verify_s']:.2f} s |",
     ]
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.markdown:
-        Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.markdown).write_text(text, encoding="utf-8")
+    emit(text, args.markdown)
     return 0
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench.latency import cpu_model
+from bench.output import emit
 from wardgate.audit.log import AuditLog
 from wardgate.audit.records import text_digest
 from wardgate.compliance.render_aiverify import render_aiverify
@@ -274,10 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| render {name} ({size:,} bytes) | {sec * 1000:.0f} ms |" for name, sec, size in rows
     ]
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.markdown:
-        Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.markdown).write_text(text, encoding="utf-8")
+    emit(text, args.markdown)
     return 0
 
 

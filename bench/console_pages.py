@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 
 from bench.latency import cpu_model
+from bench.output import emit
 from wardgate.app import build_gateway
 from wardgate.audit.log import AuditLog
 from wardgate.console.accounts import Role
@@ -441,10 +442,7 @@ def main(argv: list[str] | None = None) -> int:
             f"| {r['page']} | {r['median']:.1f} | {r['p95']:.1f} | {r['bytes'] / 1024:.1f} | {met} |"
         )
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.markdown:
-        Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.markdown).write_text(text, encoding="utf-8")
+    emit(text, args.markdown)
     return 0 if all(r["p95"] <= TARGET_MS for r in results if r["path"]) else 1
 
 

@@ -27,6 +27,7 @@ import uuid
 from pathlib import Path
 
 from bench.latency import cpu_model
+from bench.output import emit
 
 TEMPLATES = [
     ("GET", "/api/v1/users/{int}"),
@@ -217,10 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     lines += ["", *(f"- {name}: `{summary}`" for name, *_, summary in rows)]
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.markdown:
-        Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.markdown).write_text(text, encoding="utf-8")
+    emit(text, args.markdown)
     return 0
 
 

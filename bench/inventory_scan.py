@@ -29,6 +29,7 @@ import zipfile
 from pathlib import Path
 
 from bench.latency import cpu_model
+from bench.output import emit
 from wardgate.ai_inventory.scan import scan_tree
 
 _WORDS = [
@@ -283,10 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{summary['files_seen'] / median:,.0f} | 10,000 in <= {_TARGET_S:.0f} s |",
     ]
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.markdown:
-        Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.markdown).write_text(text, encoding="utf-8")
+    emit(text, args.markdown)
     return 0
 
 
