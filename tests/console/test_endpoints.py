@@ -119,3 +119,25 @@ def test_merged_templates_are_hidden(catalogue: tuple[EndpointCatalogue, Invento
         "/users/{id}",
         "/users/{id}/orders",
     ]
+
+
+def test_incremental_refresh_follows_revisions_not_last_seen(
+    catalogue: tuple[EndpointCatalogue, InventoryStore],
+) -> None:
+    """Discovery re-templates with what it learnt since: ``/users/{id}/orders`` may replace
+    ``/users/1001/orders`` long after its last call. The console catches up on the store's
+    revision, so a record with an old ``last_seen`` is not missed, and the retired one leaves."""
+    cat, store = catalogue
+    store.save([record("/users/1001/orders", count=2)])
+    cat.refresh()
+    assert cat.summary("api.shop.test", "GET", "/users/1001/orders") is not None
+    store.save([record("/health", count=9)])  # a fresh call: a newer last_seen than below
+    cat.refresh()
+    old = record("/users/{id}/profile", count=4)
+    old.last_seen = old.first_seen = time.time() - 86_400  # re-templated a day after its calls
+    store.save([old], retire=[("api.shop.test", "GET", "/users/1001/orders")])
+    assert cat.refresh() >= 1
+    assert cat.summary("api.shop.test", "GET", "/users/{id}/profile") is not None
+    assert cat.summary("api.shop.test", "GET", "/users/1001/orders") is None
+    assert cat.stats()["endpoints"] == 5
+    assert cat.refresh() == 0

@@ -11,7 +11,10 @@ import httpx
 
 from wardgate.app import build_gateway
 from wardgate.detect.scanner import Scanner
+from wardgate.discovery.inventory import Inventory
+from wardgate.discovery.observation import Observation
 from wardgate.gateway.config import GatewayConfig
+from wardgate.gateway.discovery_feed import DiscoveryConsumer
 from wardgate.storage.inventory import InventoryStore
 from wardgate.testing.fake_llm import FakeLLM
 
@@ -71,3 +74,29 @@ def test_gateway_traffic_builds_the_inventory(tmp_path: Path, scanner: Scanner) 
     orders = [r for (host, _, _), r in records.items() if host == "orders.internal.test"]
     assert [r.template for r in orders] == ["/v2/orders/{orderId}"]  # as the upstream serves it
     assert {e.kind for e in store.events()} >= {"new_endpoint", "new_ai_endpoint"}
+
+
+def test_an_endpoint_folded_into_a_template_leaves_the_store(tmp_path: Path) -> None:
+    """``/orders/1001``, the only value ever seen there, repeatedly, is shown as the constant it
+    may be (``/2/tweets``); once ``/orders/2002`` shows it is an id, the next save
+    holds ``/orders/{orderId}`` and retires the concrete one."""
+    store = InventoryStore.open(tmp_path / "w.db")
+    inventory = Inventory()
+    consumer = DiscoveryConsumer(inventory, store, flush_s=3600)
+
+    def get(path: str) -> Observation:
+        return Observation(host="shop.test", method="GET", path=path, status=200, timestamp=1.0)
+
+    async def run() -> list[str]:
+        templates = []
+        for paths in (("/v2/orders/1001", "/v2/orders/1001"), ("/v2/orders/2002",)):
+            for path in paths:
+                inventory.observe(get(path))
+            await consumer.flush()
+            templates.append(sorted(r.template for r in store.load()))
+        return templates
+
+    first, second = asyncio.run(run())
+    assert first == ["/v2/orders/1001"]
+    assert second == ["/v2/orders/{orderId}"]
+    store.close()

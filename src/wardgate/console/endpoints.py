@@ -293,12 +293,13 @@ class EndpointCatalogue:
 
     # -- reading the store -----------------------------------------------------------------------
 
-    def _records(self, since: float | None) -> list[EndpointRecord]:
+    def _records(self, after: int | None) -> list[EndpointRecord]:
+        """Every stored record, or those changed since revision ``after``."""
         sql = "SELECT record FROM endpoints"
-        params: tuple[float, ...] = ()
-        if since is not None:
-            sql += " WHERE last_seen >= ?"
-            params = (since,)
+        params: tuple[int, ...] = ()
+        if after is not None:
+            sql += " WHERE revision > ?"
+            params = (after,)
         with self._store_lock:
             try:
                 rows = self._store.execute(sql, params).fetchall()
@@ -306,15 +307,23 @@ class EndpointCatalogue:
                 return []
         return [EndpointRecord.from_dict(json.loads(r[0])) for r in rows]
 
-    def _store_state(self) -> str:
+    def _store_revision(self) -> int | None:
+        """The store's revision (bumped by each save that changed something), or None before
+        discovery has created it."""
         with self._store_lock:
             try:
-                row = self._store.execute(
-                    "SELECT COUNT(*), MAX(last_seen), SUM(calls) FROM endpoints"
-                ).fetchone()
+                row = self._store.execute("SELECT revision FROM inventory_revision").fetchone()
             except sqlite3.OperationalError:
-                return "none"
-        return f"{row[0]}:{row[1]}:{row[2]}"
+                return None
+        return None if row is None else int(row[0])
+
+    def _store_keys(self) -> set[tuple[str, str, str]]:
+        with self._store_lock:
+            try:
+                rows = self._store.execute("SELECT host, method, template FROM endpoints")
+                return {(str(h), str(m), str(t)) for h, m, t in rows}
+            except sqlite3.OperationalError:
+                return set()
 
     def record(self, host: str, method: str, template: str) -> EndpointRecord | None:
         with self._store_lock:
@@ -367,14 +376,14 @@ class EndpointCatalogue:
 
         Cheap when nothing changed (one aggregate query on the store). Runs on a worker thread."""
         with self._refresh_lock:
-            state = self._store_state()
+            revision = self._store_revision()
             full = force or self._meta("full") == "1"
-            if not full and state == self._meta("state"):
+            seen = self._meta("revision")
+            if not full and seen is not None and str(revision) == seen:
                 return 0
             declared = self._declared_operations()
-            full = full or declared is not None
-            watermark = None if full else float(self._meta("watermark") or 0.0)
-            records = self._records(None if full else max(0.0, (watermark or 0.0) - 1.0))
+            full = full or declared is not None or seen is None or seen == "None"
+            records = self._records(None if full else int(seen or 0))
             report = (
                 None if declared is None else specmod.compare(declared, records, now=self._clock())
             )
@@ -386,11 +395,21 @@ class EndpointCatalogue:
             ]
             if report is not None:
                 summaries.extend(_orphan(op) for op in report.orphan)
-            newest = max((r.last_seen for r in records), default=watermark or 0.0)
+            kept = set() if full else self._store_keys()
             with self.index.write_lock, transaction(self.index.writer):
                 conn = self.index.writer
                 if full:
                     conn.execute("DELETE FROM ix_endpoints")
+                else:  # endpoints discovery retired (folded into a template) leave the list too
+                    gone = [
+                        key
+                        for key in conn.execute("SELECT host, method, template FROM ix_endpoints")
+                        if tuple(key) not in kept
+                    ]
+                    conn.executemany(
+                        "DELETE FROM ix_endpoints WHERE host = ? AND method = ? AND template = ?",
+                        gone,
+                    )
                 conn.executemany(
                     f"INSERT INTO ix_endpoints ({_COLUMNS}) VALUES "  # noqa: S608 - constant
                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host, method, template) "
@@ -419,7 +438,7 @@ class EndpointCatalogue:
                         for s in summaries
                     ],
                 )
-                for key, value in (("state", state), ("watermark", repr(newest)), ("full", "0")):
+                for key, value in (("revision", str(revision)), ("full", "0")):
                     conn.execute(
                         "INSERT INTO ix_endpoint_meta (key, value) VALUES (?, ?) "
                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

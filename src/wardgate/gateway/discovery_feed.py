@@ -2,7 +2,9 @@
 
 Every finished exchange becomes an observation folded into an in-memory :class:`Inventory`;
 every ``flush_s`` seconds (and at shutdown) the records are saved to the store, which records the
-change events. Saving runs on a worker thread so the event loop keeps serving requests.
+change events; endpoints this gateway saved before and has since folded into a template
+(``/users/7`` once ``/users/{id}`` is known) are retired from it. Saving runs on a worker thread
+so the event loop keeps serving requests.
 Optionally each observation is also published to a Redis Stream, so that discovery workers
 elsewhere (``wardgate discover --stream``) see the traffic of every replica.
 """
@@ -41,6 +43,7 @@ class DiscoveryConsumer:
         self._publisher = publisher
         self._clock = clock
         self._last_flush = clock()
+        self._saved: set[tuple[str, str, str]] = set()  # what this gateway's last save held
         self.failed = 0
 
     async def __call__(self, exchange: Exchange) -> None:
@@ -63,13 +66,17 @@ class DiscoveryConsumer:
         records = self.inventory.records()
         state = self.inventory.templater.to_dict()
         store = self.store
+        keys = {r.key for r in records}
+        # endpoints this gateway saved before and has since folded into a template
+        retired = sorted(self._saved - keys)
 
         def save() -> list[ChangeEvent]:
-            events = store.save(records)
+            events = store.save(records, retire=retired)
             store.save_templater(state)
             return events
 
         events = await asyncio.to_thread(save)
+        self._saved = keys
         if events:
             log.info(
                 "inventory changed",

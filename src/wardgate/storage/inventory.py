@@ -50,6 +50,20 @@ _MIGRATIONS = (
             )""",
         ),
     ),
+    (
+        # Readers (the console) catch up by revision, not by last_seen: a record that traffic
+        # re-templates later keeps an old last_seen, and a reader watching last_seen would miss it.
+        "inventory-0002-revision",
+        (
+            "ALTER TABLE endpoints ADD COLUMN revision INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX endpoints_revision ON endpoints (revision)",
+            """CREATE TABLE inventory_revision (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                revision INTEGER NOT NULL
+            )""",
+            "INSERT INTO inventory_revision (id, revision) VALUES (1, 0)",
+        ),
+    ),
 )
 
 
@@ -102,15 +116,24 @@ class InventoryStore:
         return [EndpointRecord.from_dict(json.loads(r[0])) for r in rows]
 
     def save(
-        self, records: Iterable[EndpointRecord], *, now: float | None = None
+        self,
+        records: Iterable[EndpointRecord],
+        *,
+        now: float | None = None,
+        retire: Iterable[tuple[str, str, str]] = (),
     ) -> list[ChangeEvent]:
         """Upsert ``records``; return (and store) the change events against what was stored.
 
         A saved record replaces the stored one for its endpoint (the saving inventory's counts
-        are the truth), except ``first_seen``, which keeps the earliest ever seen."""
+        are the truth), except ``first_seen``, which keeps the earliest ever seen. ``retire``
+        names endpoints the saver held before and has since folded into a template: they are
+        deleted, so nobody reads ``/users/1001`` next to ``/users/{id}``. Every record whose
+        content changed gets the next :meth:`revision`."""
         at = time.time() if now is None else now
         events: list[ChangeEvent] = []
         with self._lock, self._conn:
+            revision = self._revision() + 1
+            changed = 0
             for record in records:
                 row = self._conn.execute(
                     "SELECT record FROM endpoints WHERE host=? AND method=? AND template=?",
@@ -124,25 +147,46 @@ class InventoryStore:
                     and (not record.first_seen or old.first_seen < record.first_seen)
                 ):
                     record.first_seen = old.first_seen  # first seen is the earliest ever
+                text = json.dumps(record.to_dict(), sort_keys=True)
+                if row is not None and row[0] == text:
+                    continue
+                changed += 1
                 self._conn.execute(
                     "INSERT INTO endpoints (host, method, template, record, first_seen, last_seen,"
-                    " calls) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host, method, template) DO"
-                    " UPDATE SET record=excluded.record, first_seen=excluded.first_seen,"
-                    " last_seen=excluded.last_seen, calls=excluded.calls",
+                    " calls, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host, method,"
+                    " template) DO UPDATE SET record=excluded.record,"
+                    " first_seen=excluded.first_seen, last_seen=excluded.last_seen,"
+                    " calls=excluded.calls, revision=excluded.revision",
                     (
                         *record.key,
-                        json.dumps(record.to_dict(), sort_keys=True),
+                        text,
                         record.first_seen,
                         record.last_seen,
                         record.count,
+                        revision,
                     ),
                 )
+            for key in retire:
+                changed += self._conn.execute(
+                    "DELETE FROM endpoints WHERE host=? AND method=? AND template=?", key
+                ).rowcount
+            if changed:
+                self._conn.execute("UPDATE inventory_revision SET revision = ?", (revision,))
             self._conn.executemany(
                 "INSERT INTO endpoint_events (at, kind, host, method, template, detail)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [(e.at, e.kind, e.host, e.method, e.template, e.detail) for e in events],
             )
         return events
+
+    def revision(self) -> int:
+        """Bumped by every save that changed or retired a record (readers poll it)."""
+        with self._lock:
+            return self._revision()
+
+    def _revision(self) -> int:
+        row = self._conn.execute("SELECT revision FROM inventory_revision").fetchone()
+        return int(row[0])
 
     def events(self, *, since: float = 0.0, limit: int = 1000) -> list[ChangeEvent]:
         with self._lock:
