@@ -85,10 +85,10 @@ def test_late_observations_older_than_the_window_are_dropped() -> None:
 def test_slot_pool_promotes_busy_families_only() -> None:
     pool = SlotPool()
     for i in range(POOL_FAMILY_LIMIT + 50):
-        pool.add(Family.PROMPTS, mix64(i))
+        pool.add(Family.FILLERS, mix64(i))
     pool.add(Family.HOURS, mix64(1))
     assert pool.hll is not None
-    assert Family.PROMPTS in pool.hll
+    assert Family.FILLERS in pool.hll
     assert Family.HOURS not in pool.hll
     fps, regs = pool.parts(Family.HOURS)
     assert len(fps) == 1

@@ -154,5 +154,6 @@ def test_counter_and_family_names_are_stable() -> None:
     # Redis field names are the enum values: renumbering them would misread stored state.
     assert Counter.REQUESTS == 0
     assert Counter.OBJECTS == 17
-    assert Family.PROMPTS == 0
+    assert Family.TEMPLATES == 1
+    assert 0 not in set(Family)  # distinct prompts, retired: never reuse the value
     assert Family.OBJECT_TEMPLATES == 9

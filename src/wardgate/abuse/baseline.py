@@ -40,6 +40,26 @@ class Metric(IntEnum):
 N_METRICS: Final = len(Metric)
 
 
+Sums = tuple[float, float, float, float]
+"""Decayed moments as plain numbers: (last hour folded, s0, s1, s2)."""
+
+
+def folded(
+    sums: Sums, hour: int, value: float, *, half_life_h: float, cap: float | None = None
+) -> Sums:
+    """``sums`` after folding active hour ``hour`` with ``value`` (clipped to ``cap``); a last
+    hour of -1 means nothing was folded yet."""
+    last, s0, s1, s2 = sums
+    if cap is not None:
+        value = min(value, cap)
+    if last >= 0:
+        decay = 0.5 ** (max(0, hour - last) / half_life_h)
+        s0 *= decay
+        s1 *= decay
+        s2 *= decay
+    return max(last, hour), s0 + 1.0, s1 + value, s2 + value * value
+
+
 class DecayedMoments:
     """Sums ``Σw``, ``Σw·x``, ``Σw·x²`` over active hours, decayed by age. O(1) state."""
 
@@ -54,17 +74,10 @@ class DecayedMoments:
     def fold(self, hour: int, value: float, half_life_h: float, cap: float | None = None) -> None:
         """Add active hour ``hour`` (later than the last one folded) with ``value``, clipped to
         ``cap`` when given (a winsorised update: see :class:`BaselinePolicy`)."""
-        if cap is not None:
-            value = min(value, cap)
-        if self.hour >= 0:
-            decay = 0.5 ** (max(0, hour - self.hour) / half_life_h)
-            self.s0 *= decay
-            self.s1 *= decay
-            self.s2 *= decay
-        self.hour = max(self.hour, hour)
-        self.s0 += 1.0
-        self.s1 += value
-        self.s2 += value * value
+        h, self.s0, self.s1, self.s2 = folded(
+            (self.hour, self.s0, self.s1, self.s2), hour, value, half_life_h=half_life_h, cap=cap
+        )
+        self.hour = int(h)
 
     def weight_at(self, hour: int, half_life_h: float) -> float:
         """The total weight of the history as seen from ``hour`` (its effective sample size)."""
@@ -100,10 +113,19 @@ class BaselinePolicy:
     min_std: tuple[float, float, float] = (10.0, 50_000.0, 2_000.0)  # per Metric
 
     def cap(self, moments: DecayedMoments, hour: int, metric: int) -> float | None:
-        if moments.weight_at(hour, self.half_life_h) < self.min_weight:
+        return self.cap_of(hour, (moments.hour, moments.s0, moments.s1, moments.s2), metric)
+
+    def cap_of(self, hour: int, sums: Sums, metric: int) -> float | None:
+        """The most ``hour`` may add to ``sums``: None while they hold fewer than
+        ``min_weight`` hours, as seen from ``hour``."""
+        last, s0, s1, s2 = sums
+        if last < 0 or s0 <= 0:
             return None
-        mean = moments.mean
-        return mean + self.clip_z * max(moments.std, self.min_std[metric], 0.25 * mean)
+        if s0 * 0.5 ** (max(0, hour - last) / self.half_life_h) < self.min_weight:
+            return None
+        mean = s1 / s0
+        std = math.sqrt(max(0.0, s2 / s0 - mean * mean))
+        return mean + self.clip_z * max(std, self.min_std[metric], 0.25 * mean)
 
     def fold(self, moments: DecayedMoments, hour: int, value: float, metric: int) -> None:
         moments.fold(hour, value, self.half_life_h, self.cap(moments, hour, metric))
@@ -164,6 +186,7 @@ class BaselineView:
 
 
 _KINDS: Final = ("llm", "embeddings", "http", "other")
+_KIND_INDEX: Final = {kind: i for i, kind in enumerate(_KINDS)}
 _MOMENT_FIELDS: Final = 4  # hour, s0, s1, s2
 
 
@@ -224,25 +247,35 @@ class ActivityBaseline:
         current = self.current
         if current[Metric.REQUESTS] <= 0:
             return
-        moments = self.moments
-        last = moments[Metric.REQUESTS].hour
-        for metric, d in enumerate(moments):
-            policy.fold(d, self.hour, current[metric], metric)
+        # Straight on the flat array: this runs once per key and active hour, and light keys
+        # (most of them) turn an hour on nearly every call.
+        m = self._moments
+        hour = self.hour
+        last = int(m[Metric.REQUESTS * _MOMENT_FIELDS])
+        for metric in range(N_METRICS):
             base = metric * _MOMENT_FIELDS
-            self._moments[base : base + _MOMENT_FIELDS] = array("d", (d.hour, d.s0, d.s1, d.s2))
-        fold_hod(self.hod, self.hour, current[Metric.REQUESTS], last, policy.half_life_h)
+            sums = (m[base], m[base + 1], m[base + 2], m[base + 3])
+            m[base], m[base + 1], m[base + 2], m[base + 3] = folded(
+                sums,
+                hour,
+                current[metric],
+                half_life_h=policy.half_life_h,
+                cap=policy.cap_of(hour, sums, metric),
+            )
+        fold_hod(self.hod, hour, current[Metric.REQUESTS], last, policy.half_life_h)
         if on_fold is not None:
             on_fold.add(route, self.hour, list(current), policy.half_life_h)
 
     def saw_kind(self, kind: str, at: float) -> None:
         """Remember when the key first sent ``kind`` (a new behaviour gets no benefit of the
         doubt an old one has earned)."""
-        i = _KINDS.index(kind) if kind in _KINDS else len(_KINDS) - 1
-        if math.isnan(self._first_by_kind[i]):
-            self._first_by_kind[i] = at
+        first = self._first_by_kind
+        i = _KIND_INDEX.get(kind, len(_KINDS) - 1)
+        if first[i] != first[i]:  # NaN: not seen yet
+            first[i] = at
 
     def first_seen_kind(self, kind: str) -> float | None:
-        i = _KINDS.index(kind) if kind in _KINDS else len(_KINDS) - 1
+        i = _KIND_INDEX.get(kind, len(_KINDS) - 1)
         first = self._first_by_kind[i]
         return None if math.isnan(first) else first
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import sys
 from array import array
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,9 +80,10 @@ N_COUNTERS: Final = len(Counter)
 
 
 class Family(IntEnum):
-    """Distinct items counted per bucket."""
+    """Distinct items counted per bucket (each one a detector reads). The values name Redis
+    fields: never renumber them. 0 was distinct prompts, which no detector read (prompt
+    diversity is the sketch dispersion): retired, not reused."""
 
-    PROMPTS = 0
     TEMPLATES = 1
     FILLERS = 2  # (template, fillers) pairs
     TEMPERATURES = 3
@@ -93,7 +95,7 @@ class Family(IntEnum):
     OBJECT_TEMPLATES = 9
 
 
-N_FAMILIES: Final = len(Family)
+N_FAMILIES: Final = max(Family) + 1
 LONG_ONLY: Final = frozenset({Family.HOURS, Family.PROBE_PROMPTS, Family.OBJECT_TEMPLATES})
 """Families detectors read over the long window only: the short window does not keep them."""
 _NO_SKIP: Final[frozenset[int]] = frozenset()
@@ -106,6 +108,8 @@ CMS_AFTER: Final = 32
 """Long-window LLM requests before a key gets template count-mins (light keys never pay)."""
 _ZEROS: Final = array("f", bytes(4 * len(Counter)))
 _ENTITY_OVERHEAD: Final = 480
+_FIXED_BYTES: dict[int, int] = {}
+"""Bytes of a key's fixed-size parts, by its number of buckets."""
 """The entity object, its key and its entries in the state's LRU and size maps (measured)."""
 RECENT_PROMPTS: Final = 16
 RECENT_OBJECTS: Final = 48
@@ -229,7 +233,6 @@ def family_items(obs: Observation) -> list[tuple[int, int]]:
     """``(family, 64-bit hash)`` items of one observation."""
     out: list[tuple[int, int]] = [(Family.HOURS, mix64(obs.hour))]
     if obs.prompt_hash is not None:
-        out.append((Family.PROMPTS, obs.prompt_hash))
         if obs.template_hash is not None:
             out.append((Family.TEMPLATES, obs.template_hash))
         if obs.filler_hash is not None:
@@ -395,7 +398,9 @@ def sequential_share(pairs: Sequence[tuple[int, int]]) -> tuple[float, int]:
 class SlotPool:
     """Distinct items of every family in one bucket: exact 32-bit fingerprints in one shared
     array until a family passes :data:`POOL_FAMILY_LIMIT`, then a HyperLogLog for that family.
-    One array for all families keeps a light key's buckets small."""
+    One array for all families keeps a light key's buckets small; it is kept sorted on
+    ``family << 32 | fingerprint``, so membership is a binary search and a family's items are
+    one contiguous run (a scan of a busy key's few hundred items cost microseconds per item)."""
 
     __slots__ = ("exact", "hll", "sizes")
 
@@ -407,25 +412,31 @@ class SlotPool:
     def add_many(
         self, items: Iterable[tuple[int, int]], skip: frozenset[int] = frozenset()
     ) -> None:
-        """:meth:`add` each ``(family, hash)`` whose family is not in ``skip``."""
-        hll = self.hll
+        """:meth:`add` each ``(family, hash)`` whose family is not in ``skip``; the two common
+        cases (an exact family, a HyperLogLog one) inline: this runs for every item of every
+        request, twice."""
         exact = self.exact
         sizes = self.sizes
+        hll = self.hll
         for family, item in items:
             if family in skip:
                 continue
-            if hll is not None and family in hll:
-                _register(hll[family], item >> 32)
+            if hll is not None and (registers := hll.get(family)) is not None:
+                fp = item >> 32
+                index = fp >> _HLL_WIDTH
+                rank = _HLL_WIDTH - (fp & _HLL_MASK).bit_length() + 1
+                registers[index] = max(registers[index], rank)
                 continue
             tagged = (family << 32) | (item >> 32)
-            if tagged in exact:
+            at = bisect_left(exact, tagged)
+            if at < len(exact) and exact[at] == tagged:
                 continue
             if sizes[family] < POOL_FAMILY_LIMIT:
-                exact.append(tagged)
+                exact.insert(at, tagged)
                 sizes[family] += 1
                 continue
             self.add(family, item)  # promotes the family to a HyperLogLog
-            hll, exact = self.hll, self.exact
+            hll = self.hll
 
     def add(self, family: int, item: int) -> None:
         fp = item >> 32
@@ -433,27 +444,36 @@ class SlotPool:
         if hll is not None and family in hll:
             _register(hll[family], fp)
             return
+        exact = self.exact
         tagged = (family << 32) | fp
-        if tagged in self.exact:
+        at = bisect_left(exact, tagged)
+        if at < len(exact) and exact[at] == tagged:
             return
-        if self.sizes[family] >= POOL_FAMILY_LIMIT:
-            mine = [t & 0xFFFFFFFF for t in self.exact if t >> 32 == family]
-            self.exact = array("Q", (t for t in self.exact if t >> 32 != family))
-            self.sizes[family] = 0
-            registers = registers_of(mine, HLL_PRECISION)
-            _register(registers, fp)
-            if self.hll is None:
-                self.hll = {}
-            self.hll[family] = registers
+        if self.sizes[family] < POOL_FAMILY_LIMIT:
+            exact.insert(at, tagged)
+            self.sizes[family] += 1
             return
-        self.exact.append(tagged)
-        self.sizes[family] += 1
+        lo, hi = self._run(family)
+        mine = [t & 0xFFFFFFFF for t in exact[lo:hi]]
+        del exact[lo:hi]
+        self.sizes[family] = 0
+        registers = registers_of(mine, HLL_PRECISION)
+        _register(registers, fp)
+        if hll is None:
+            hll = self.hll = {}
+        hll[family] = registers
+
+    def _run(self, family: int) -> tuple[int, int]:
+        """Where ``family``'s exact items lie in :attr:`exact`."""
+        lo = bisect_left(self.exact, family << 32)
+        return lo, lo + self.sizes[family]
 
     def parts(self, family: int) -> tuple[list[int], bytearray | None]:
         regs = None if self.hll is None else self.hll.get(family)
         if regs is not None:
             return [], regs
-        return [t & 0xFFFFFFFF for t in self.exact if t >> 32 == family], None
+        lo, hi = self._run(family)
+        return [t & 0xFFFFFFFF for t in self.exact[lo:hi]], None
 
     def nbytes(self) -> int:
         size = 56 + sys.getsizeof(self.exact) + sys.getsizeof(self.sizes)
@@ -462,10 +482,13 @@ class SlotPool:
         return size
 
 
+_HLL_WIDTH: Final = 32 - HLL_PRECISION
+_HLL_MASK: Final = (1 << _HLL_WIDTH) - 1
+
+
 def _register(registers: bytearray, fp: int) -> None:
-    width = 32 - HLL_PRECISION
-    index = fp >> width
-    rank = width - (fp & ((1 << width) - 1)).bit_length() + 1
+    index = fp >> _HLL_WIDTH
+    rank = _HLL_WIDTH - (fp & _HLL_MASK).bit_length() + 1
     registers[index] = max(registers[index], rank)
 
 
@@ -516,8 +539,16 @@ class EntityFeatures:
     def nbytes(self) -> int:
         """Bytes held, close to what the allocator sees (``sys.getsizeof`` of each part, which
         is O(1) for arrays): what the in-process state's memory budget counts."""
-        size = _ENTITY_OVERHEAD + sys.getsizeof(self.counts) + sys.getsizeof(self.epochs)
-        size += sys.getsizeof(self.pools) + self.baseline.nbytes()
+        k = len(self.epochs)
+        size = _FIXED_BYTES.get(k)
+        if size is None:  # the same for every key with these windows: measured once
+            size = _FIXED_BYTES[k] = (
+                _ENTITY_OVERHEAD
+                + sys.getsizeof(self.counts)
+                + sys.getsizeof(self.epochs)
+                + sys.getsizeof(self.pools)
+                + self.baseline.nbytes()
+            )
         size += sum(p.nbytes() for p in self.pools if p is not None)
         if self.cms is not None:
             size += sys.getsizeof(self.cms) + sum(c.nbytes() + 64 for c in self.cms if c)
@@ -577,12 +608,15 @@ class EntityFeatures:
             return slot
         if current > epoch:
             return None
+        cleared = False
         for j in range(k):
             e = self.epochs[base + j]
             if e != -1 and (e <= epoch - k or base + j == slot):
                 self._clear(scale, j)
+                cleared = True
         self.epochs[slot] = epoch
-        self._recount(scale, k)
+        if cleared:  # else every counted bucket is still in the window: the total stands
+            self._recount(scale, k)
         return slot
 
     def _clear(self, scale: int, bucket: int) -> None:
@@ -598,9 +632,10 @@ class EntityFeatures:
                 self.vecs[bucket] = 0.0
 
     def _recount(self, scale: int, k: int) -> None:
+        # A cleared bucket's row is all zeros, so the total is the sum of every row: no need to
+        # pick the live ones (fancy indexing costs more than the sum).
         table = np.frombuffer(self.counts, dtype=np.float32).reshape(2, k + 1, N_COUNTERS)
-        live = [j for j in range(k) if self.epochs[scale * k + j] != -1]
-        table[scale, k] = table[scale, live].sum(axis=0) if live else 0.0
+        np.sum(table[scale, :k], axis=0, out=table[scale, k])
 
     def _long_llm(self, k: int, obs: Observation, spec: WindowSpec) -> None:
         if obs.sketch is not None:

@@ -209,34 +209,36 @@ class CountMinSketch:
         self.width = width
         self.depth = depth
         self.total = 0
-        self._table = np.zeros((depth, width), dtype=np.int64)
+        # One flat array, row after row: reading and bumping a counter is a plain index (a
+        # numpy scalar access costs several times more, and this runs on every chat call).
+        self._table = array("q", bytes(8 * depth * width))
 
     def columns(self, key: int) -> list[int]:
         return count_min_columns(key, self.width, self.depth)
 
-    def add(self, key: int, count: int = 1) -> int:
-        """Count ``key`` ``count`` more times; returns its new estimate."""
+    def _cells(self, key: int) -> list[int]:
+        width = self.width
+        return [row * width + col for row, col in enumerate(self.columns(key))]
+
+    def add(self, key: int, count: int = 1) -> None:
+        """Count ``key`` ``count`` more times."""
         if count < 0:
             raise ValueError("count-min counts only go up")
-        cols = self.columns(key)
-        rows = range(self.depth)
         table = self._table
-        for row, col in zip(rows, cols, strict=True):
-            table[row, col] += count
+        for cell in self._cells(key):
+            table[cell] += count
         self.total += count
-        return int(min(table[row, col] for row, col in zip(rows, cols, strict=True)))
 
     def estimate(self, key: int) -> int:
-        table = self._table
-        return int(min(table[r, c] for r, c in enumerate(self.columns(key))))
+        return min(self.row_values(key))
 
     def row_values(self, key: int) -> list[int]:
         """The counter of ``key`` in each row (to sum sketches of several windows)."""
         table = self._table
-        return [int(table[r, c]) for r, c in enumerate(self.columns(key))]
+        return [table[cell] for cell in self._cells(key)]
 
     def nbytes(self) -> int:
-        return int(self._table.nbytes)
+        return len(self._table) * self._table.itemsize
 
 
 # -- text similarity ----------------------------------------------------------------------------

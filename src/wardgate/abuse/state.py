@@ -134,7 +134,8 @@ class MemoryFeatureState:
                 size = entity.nbytes()
                 self.bytes += size - self._sizes.get(key, 0)
                 self._sizes[key] = size
-        self._evict(keys)
+        if len(self._entities) > self._max_entities or self.bytes > self._max_bytes:
+            self._evict(keys)
         return self.snapshots(obs, keys) if snapshots else []
 
     def snapshots(self, obs: Observation, keys: Sequence[EntityKey]) -> list[FeatureSnapshot]:
@@ -166,7 +167,6 @@ class MemoryFeatureState:
 
 FAMILIES_READ: Final[dict[OpKind, tuple[Family, ...]]] = {
     OpKind.LLM: (
-        Family.PROMPTS,
         Family.TEMPLATES,
         Family.FILLERS,
         Family.TEMPERATURES,
