@@ -1346,12 +1346,44 @@ async def _scenario_stream(bench: Bench, gateway: Target) -> None:
         )
 
 
+def _start_gateway(args: argparse.Namespace, workdir: Path, fake_port: int) -> tuple[Service, str]:
+    """``wardgate serve`` on the fake, ready, and the API key it accepts."""
+    from wardgate.storage.keys import KeyStore  # noqa: PLC0415
+
+    upstream = f"http://127.0.0.1:{fake_port}"
+    database = workdir / "keys.db"
+    store = KeyStore.open(database)
+    _, key = store.create("bench")
+    store.close()
+    gw_port = free_port()
+    config = workdir / "gateway.yaml"
+    config.write_text(
+        gateway_config_yaml(
+            gw_port,
+            upstream,
+            database,
+            discovery=not args.no_discovery,
+            audit=not args.no_audit,
+            audit_sync=args.audit_sync,
+        ),
+        encoding="utf-8",
+    )
+    serve = ["-m", "wardgate", "serve", "--config", str(config)]
+    if args.gateway_profile:
+        serve = ["-m", "cProfile", "-o", str(Path(args.gateway_profile).resolve()), *serve]
+    gateway = Service("gateway", [args.gateway_python, *serve], gw_port, "/readyz", workdir)
+    try:
+        gateway.wait_ready(120)
+    except BaseException:
+        gateway.stop()
+        raise
+    return gateway, key
+
+
 def _start_services(
     args: argparse.Namespace, workdir: Path
 ) -> tuple[Service, Service, str, Service | None, str | None, str]:
     """(fake, gateway, gateway key, litellm or None, litellm version, why LiteLLM was not run)."""
-    from wardgate.storage.keys import KeyStore  # noqa: PLC0415
-
     python = sys.executable
     fake_port = free_port()
     fake = Service(
@@ -1376,30 +1408,13 @@ def _start_services(
         "/v1/models",
         workdir,
     )
-    fake.wait_ready(30)
+    try:
+        fake.wait_ready(30)
+        gateway, key = _start_gateway(args, workdir, fake_port)
+    except BaseException:
+        fake.stop()  # or it outlives the benchmark, serving nobody
+        raise
     upstream = f"http://127.0.0.1:{fake_port}"
-    database = workdir / "keys.db"
-    store = KeyStore.open(database)
-    _, key = store.create("bench")
-    store.close()
-    gw_port = free_port()
-    config = workdir / "gateway.yaml"
-    config.write_text(
-        gateway_config_yaml(
-            gw_port,
-            upstream,
-            database,
-            discovery=not args.no_discovery,
-            audit=not args.no_audit,
-            audit_sync=args.audit_sync,
-        ),
-        encoding="utf-8",
-    )
-    serve = ["-m", "wardgate", "serve", "--config", str(config)]
-    if args.gateway_profile:
-        serve = ["-m", "cProfile", "-o", str(Path(args.gateway_profile).resolve()), *serve]
-    gateway = Service("gateway", [args.gateway_python, *serve], gw_port, "/readyz", workdir)
-    gateway.wait_ready(120)
     litellm, version, why = None, None, ""
     if args.litellm_python:
         version, why = litellm_check(args.litellm_python)

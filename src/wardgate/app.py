@@ -100,10 +100,15 @@ def build_gateway(
         value = f"{auth.scheme} {secret}" if auth.scheme else secret
         credentials[route.name] = (auth.header.lower(), value)
     clients = {r.name: client_for(r, (transports or {}).get(r.name)) for r in config.routes}
-    log_phase = LogPhase(config.server.log_queue, on_drop=metrics.log_dropped.inc)
+    log_phase = LogPhase(
+        config.server.log_queue,
+        shed_depth=config.server.log_shed_depth,
+        on_drop=metrics.log_dropped.inc,
+        on_shed=lambda name: metrics.log_shed.labels(name).inc(),
+    )
     discovery = _discovery(config) if config.discovery.enabled else None
     if discovery is not None:
-        log_phase.add_consumer(discovery)
+        log_phase.add_consumer(discovery, sheddable="discovery")
     audit = GatewayAudit.open(config, env) if config.audit.enabled else None
     incidents = _incidents(config, audit) if config.incidents.enabled else None
     if incidents is not None:
@@ -112,7 +117,7 @@ def build_gateway(
     if abuse is not None:
         log_phase.add_consumer(abuse)
     if ai_inventory is not None:
-        log_phase.add_consumer(ai_inventory)
+        log_phase.add_consumer(ai_inventory, sheddable="ai_inventory")
     return Gateway(
         Components(
             config=config,

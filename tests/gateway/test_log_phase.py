@@ -463,3 +463,48 @@ async def test_stop_without_start_is_a_no_op() -> None:
     phase.submit(exchange())
     await phase.stop()
     assert phase.depth() == 1
+
+
+@pytest.mark.asyncio
+async def test_a_backlog_sheds_the_inventories_not_the_security_consumers() -> None:
+    """Past ``shed_depth`` waiting exchanges a sheddable consumer skips (counted); the others
+    see every exchange."""
+    essential: list[str] = []
+    inventory: list[str] = []
+    shed: list[str] = []
+
+    async def abuse(item: Exchange) -> None:
+        essential.append(item.request.url)
+
+    async def discovery(item: Exchange) -> None:
+        inventory.append(item.request.url)
+
+    phase = LogPhase(100, shed_depth=2, on_shed=shed.append)
+    phase.add_consumer(abuse)
+    phase.add_consumer(discovery, sheddable="discovery")
+    for i in range(10):  # queued before the drainer starts: a backlog of 10
+        phase.submit(exchange(i))
+    phase.start()
+    await phase.stop()
+    assert essential == [f"/{i}" for i in range(10)]
+    # exchange n is taken with 9 - n behind it: shed while more than 2 wait
+    assert inventory == ["/7", "/8", "/9"]
+    assert phase.shed == {"discovery": 7}
+    assert shed == ["discovery"] * 7
+
+
+@pytest.mark.asyncio
+async def test_without_a_shed_depth_nothing_is_shed() -> None:
+    seen: list[str] = []
+
+    async def discovery(item: Exchange) -> None:
+        seen.append(item.request.url)
+
+    phase = LogPhase(100)
+    phase.add_consumer(discovery, sheddable="discovery")
+    for i in range(10):
+        phase.submit(exchange(i))
+    phase.start()
+    await phase.stop()
+    assert len(seen) == 10
+    assert phase.shed == {}

@@ -72,6 +72,16 @@ class Timeouts(_Model):
     client_body: float = Field(30.0, gt=0)  # the client must send its whole body within this
 
 
+class UpstreamPool(_Model):
+    """Connections kept to one route's upstream. Small on purpose: the HTTP client polls every
+    idle connection each time it hands one out, so a pool swollen by a burst makes every later
+    request pay for it; keep-alive connections idle for ``keepalive_s`` are closed. ``connections``
+    bounds concurrent upstream calls (more wait up to ``timeouts.pool``)."""
+
+    connections: int = Field(64, ge=1, le=10_000)
+    keepalive_s: float = Field(5.0, gt=0)
+
+
 class StreamSettings(_Model):
     """Streamed answers are checked every ``inspect_every_chars`` characters of new text (1:
     every event, before it is released) by the ``quick_detectors``, and never released more than
@@ -141,6 +151,7 @@ class Route(_Model):
     fail: FailureMode = FailureMode.OPEN
     upstream_auth: UpstreamAuth | None = None
     timeouts: Timeouts = Timeouts()
+    pool: UpstreamPool = UpstreamPool()
     stream: StreamSettings = StreamSettings()
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1)
     max_response_bytes: int = Field(32 * 1024 * 1024, ge=1)
@@ -269,6 +280,9 @@ class ServerSettings(_Model):
     max_header_count: int = Field(100, ge=8)
     max_header_bytes: int = Field(32 * 1024, ge=1024)
     log_queue: int = Field(10_000, ge=1)  # exchanges waiting for the LOG phase; overflow is dropped
+    # Past this backlog the inventories (discovery, AI inventory) skip exchanges (counted in
+    # wardgate_log_shed_total) so that abuse analytics and incidents keep up: see logphase.py.
+    log_shed_depth: int = Field(200, ge=0)
     # HTTP/1.1 parser: httptools (faster) when installed, else h11. Either way the request head
     # is bounded by max_header_bytes while it arrives (see gateway/http_server.py).
     http: Literal["auto", "h11", "httptools"] = "auto"

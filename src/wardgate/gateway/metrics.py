@@ -85,6 +85,12 @@ class GatewayMetrics:
         self.log_dropped = Counter(
             "wardgate_log_dropped", "Exchanges dropped because the LOG queue was full.", registry=r
         )
+        self.log_shed = Counter(
+            "wardgate_log_shed",
+            "Exchanges a LOG-phase consumer skipped while the LOG queue was backed up.",
+            ["consumer"],
+            registry=r,
+        )
         self.log_queue_depth = Gauge(
             "wardgate_log_queue_depth", "Exchanges waiting for the LOG phase.", registry=r
         )

@@ -13,6 +13,7 @@ from enum import StrEnum
 import httpx
 
 from wardgate.gateway.config import Route
+from wardgate.gateway.upstream_pool import UpstreamTransport
 
 # Headers that describe one connection, not the message (RFC 9110 section 7.6.1), plus the ones the
 # gateway recomputes. They are never forwarded in either direction.
@@ -66,11 +67,15 @@ def client_for(
 ) -> httpx.AsyncClient:
     """A pooled client for one route's upstream."""
     t = route.timeouts
+    limits = httpx.Limits(
+        max_connections=route.pool.connections,
+        max_keepalive_connections=route.pool.connections,
+        keepalive_expiry=route.pool.keepalive_s,
+    )
     return httpx.AsyncClient(
         base_url=route.upstream,
         timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
-        limits=httpx.Limits(max_connections=512, max_keepalive_connections=128),
-        transport=transport,
+        transport=transport if transport is not None else UpstreamTransport(limits),
         follow_redirects=False,
         trust_env=False,
     )
