@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
@@ -74,6 +75,9 @@ def client_for(
     )
     return httpx.AsyncClient(
         base_url=route.upstream,
+        # One client serves every caller of the route: a cookie an upstream sets belongs to the
+        # caller it answered (relayed in Set-Cookie), never to the next one. The jar keeps none.
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
         transport=transport if transport is not None else UpstreamTransport(limits),
         follow_redirects=False,
