@@ -99,6 +99,7 @@ N_FAMILIES: Final = max(Family) + 1
 LONG_ONLY: Final = frozenset({Family.HOURS, Family.PROBE_PROMPTS, Family.OBJECT_TEMPLATES})
 """Families detectors read over the long window only: the short window does not keep them."""
 _NO_SKIP: Final[frozenset[int]] = frozenset()
+_HOURS_ONLY: Final[frozenset[int]] = frozenset({Family.HOURS})
 POOL_FAMILY_LIMIT: Final = 16
 """Exact fingerprints a family keeps in one bucket before it gets its own HyperLogLog."""
 HLL_PRECISION: Final = 8
@@ -575,6 +576,13 @@ class EntityFeatures:
         incs = increments(obs, params)
         items = family_items(obs)
         counts = self.counts
+        # The hour was counted by the last call of the same hour, in the same long bucket when
+        # its buckets are whole hours (the baseline's hour only moves forward).
+        long_skip = (
+            _HOURS_ONLY
+            if obs.hour == self.baseline.hour and params.windows[LONG].bucket_s % 3600 == 0
+            else _NO_SKIP
+        )
         for scale, spec in enumerate(params.windows):
             slot = self._slot(scale, spec, obs.at)
             if slot is None:
@@ -588,7 +596,7 @@ class EntityFeatures:
             pool = self.pools[slot]
             if pool is None:
                 pool = self.pools[slot] = SlotPool()
-            pool.add_many(items, _NO_SKIP if scale == LONG else LONG_ONLY)
+            pool.add_many(items, long_skip if scale == LONG else LONG_ONLY)
             if scale == LONG and obs.kind is OpKind.LLM:
                 self._long_llm(k, obs, spec)
         self._rings(obs, params)
