@@ -138,8 +138,7 @@ def test_a_route_gets_a_client_on_this_pool_with_its_limits() -> None:
             "pool": {"connections": 7, "keepalive_s": 2.5},
         }
     )
-    client = client_for(route)
-    pool = _pool(client)
+    pool = _pool(client_for(route).client)
     assert pool._max_connections == 7
     assert pool._max_keepalive_connections == 7  # idle ones are never closed to open new ones
     assert pool._keepalive_expiry == 2.5

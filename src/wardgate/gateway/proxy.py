@@ -73,7 +73,13 @@ from wardgate.gateway.providers.base import (
 )
 from wardgate.gateway.providers.http import HttpAdapter
 from wardgate.gateway.streaming import Check, StreamGuard
-from wardgate.gateway.upstream import HOP_BY_HOP, UpstreamError, UpstreamFailure, classify
+from wardgate.gateway.upstream import (
+    HOP_BY_HOP,
+    UpstreamClient,
+    UpstreamError,
+    UpstreamFailure,
+    classify,
+)
 from wardgate.policy.authz import Authorizer, AuthzRequest
 from wardgate.policy.decide import Reason, decide, stronger
 from wardgate.policy.identity import Authenticator, AuthError
@@ -144,7 +150,7 @@ class Components:
     limiter: Limiter
     metrics: GatewayMetrics
     log_phase: LogPhase
-    clients: dict[str, httpx.AsyncClient]
+    clients: dict[str, UpstreamClient]
     upstream_credentials: dict[str, tuple[str, str]]
     discovery: DiscoveryConsumer | None = None
     audit: GatewayAudit | None = None
@@ -628,7 +634,7 @@ class Gateway:
         )
         sent = time.perf_counter()
         try:
-            response = await client.send(request, stream=True)
+            response = await client.send(request)
         except httpx.HTTPError as exc:
             raise self._upstream_refusal(call, classify(exc)) from None
         self.c.metrics.upstream_seconds.labels(route.name).observe(time.perf_counter() - sent)
