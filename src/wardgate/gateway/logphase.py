@@ -10,8 +10,8 @@ grows, and a backlog is worse than its length: exchanges that wait survive into 
 collector's oldest generation, whose full collections then pause every request (measured: 60-100
 ms pauses with 6,000 exchanges queued at 500 req/s on two cores). So the phase *sheds* first:
 while more than ``shed_depth`` exchanges wait, consumers registered as ``sheddable`` (the
-inventories, which summarise traffic and stay right on a sample of it) skip the exchange, each
-skip counted; the others (abuse analytics, incidents: security decisions) see every exchange the
+inventories: a sample still shows every busy endpoint and model, though their call counts then
+undercount) skip the exchange, each skip counted; the others (abuse analytics, incidents: security decisions) see every exchange the
 queue holds. Only when those cannot keep up either does the queue fill and drop.
 """
 
