@@ -73,12 +73,11 @@ class Timeouts(_Model):
 
 
 class UpstreamPool(_Model):
-    """Connections kept to one route's upstream. Small on purpose: the HTTP client polls every
-    idle connection each time it hands one out, so a pool swollen by a burst makes every later
-    request pay for it; keep-alive connections idle for ``keepalive_s`` are closed. ``connections``
-    bounds concurrent upstream calls (more wait up to ``timeouts.pool``)."""
+    """Connections to one route's upstream. ``connections`` bounds concurrent upstream calls
+    (more wait up to ``timeouts.pool``, then get a 504): streamed LLM answers hold theirs for
+    their whole length, so it is generous. Connections idle for ``keepalive_s`` are closed."""
 
-    connections: int = Field(64, ge=1, le=10_000)
+    connections: int = Field(512, ge=1, le=10_000)
     keepalive_s: float = Field(5.0, gt=0)
 
 
