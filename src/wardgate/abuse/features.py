@@ -413,20 +413,15 @@ class SlotPool:
     def add_many(
         self, items: Iterable[tuple[int, int]], skip: frozenset[int] = frozenset()
     ) -> None:
-        """:meth:`add` each ``(family, hash)`` whose family is not in ``skip``; the two common
-        cases (an exact family, a HyperLogLog one) inline: this runs for every item of every
-        request, twice."""
+        """:meth:`add` each ``(family, hash)`` whose family is not in ``skip`` (one loop, not a
+        call per item: this runs for every item of every request, twice)."""
         exact = self.exact
         sizes = self.sizes
-        hll = self.hll
         for family, item in items:
             if family in skip:
                 continue
-            if hll is not None and (registers := hll.get(family)) is not None:
-                fp = item >> 32
-                index = fp >> _HLL_WIDTH
-                rank = _HLL_WIDTH - (fp & _HLL_MASK).bit_length() + 1
-                registers[index] = max(registers[index], rank)
+            if self.hll is not None and (registers := self.hll.get(family)) is not None:
+                _register(registers, item >> 32)
                 continue
             tagged = (family << 32) | (item >> 32)
             at = bisect_left(exact, tagged)
@@ -435,34 +430,23 @@ class SlotPool:
             if sizes[family] < POOL_FAMILY_LIMIT:
                 exact.insert(at, tagged)
                 sizes[family] += 1
-                continue
-            self.add(family, item)  # promotes the family to a HyperLogLog
-            hll = self.hll
+            else:
+                self._promote(family, item >> 32)
 
     def add(self, family: int, item: int) -> None:
-        fp = item >> 32
-        hll = self.hll
-        if hll is not None and family in hll:
-            _register(hll[family], fp)
-            return
-        exact = self.exact
-        tagged = (family << 32) | fp
-        at = bisect_left(exact, tagged)
-        if at < len(exact) and exact[at] == tagged:
-            return
-        if self.sizes[family] < POOL_FAMILY_LIMIT:
-            exact.insert(at, tagged)
-            self.sizes[family] += 1
-            return
+        self.add_many(((family, item),))
+
+    def _promote(self, family: int, fp: int) -> None:
+        """Move a family that passed the limit, and ``fp``, into a HyperLogLog."""
         lo, hi = self._run(family)
-        mine = [t & 0xFFFFFFFF for t in exact[lo:hi]]
-        del exact[lo:hi]
+        mine = [t & 0xFFFFFFFF for t in self.exact[lo:hi]]
+        del self.exact[lo:hi]  # in place: add_many holds the same array
         self.sizes[family] = 0
         registers = registers_of(mine, HLL_PRECISION)
         _register(registers, fp)
-        if hll is None:
-            hll = self.hll = {}
-        hll[family] = registers
+        if self.hll is None:
+            self.hll = {}
+        self.hll[family] = registers
 
     def _run(self, family: int) -> tuple[int, int]:
         """Where ``family``'s exact items lie in :attr:`exact`."""
@@ -485,6 +469,7 @@ class SlotPool:
 
 _HLL_WIDTH: Final = 32 - HLL_PRECISION
 _HLL_MASK: Final = (1 << _HLL_WIDTH) - 1
+"""A fingerprint's register index is its top HLL_PRECISION bits, its rank read from the rest."""
 
 
 def _register(registers: bytearray, fp: int) -> None:
