@@ -6,21 +6,32 @@ import itertools
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.abuse.traffic import PROBE_FINDING, T0, chat, embeddings, every, get, words
 from wardgate.abuse.features import (
+    N_COUNTERS,
     POOL_FAMILY_LIMIT,
     Counter,
+    Delta,
     EntityFeatures,
     Family,
     FeatureParams,
     SlotPool,
+    counter_of,
     evaluation_due,
+    increments,
     near_dup_retries,
+    pack_sketch,
+    packed_increments,
     sequential_share,
+    unpack_counts,
+    unpack_sketch,
 )
-from wardgate.abuse.observation import EntityKey, Scope, observe
+from wardgate.abuse.observation import DISPERSION_DIM, SKETCH_SCALE, EntityKey, Scope, observe
 from wardgate.abuse.sketches import MinHash, mix64, shingle_hashes
+from wardgate.abuse.state import MemoryFeatureState
 
 PARAMS = FeatureParams()
 KEY = EntityKey(Scope.IDENTITY, "acme/alice")
@@ -208,3 +219,70 @@ def test_windows_need_equal_bucket_counts() -> None:
 
     with pytest.raises(ValueError, match="same number of buckets"):
         EntityFeatures(T0, (WindowSpec("1h", 900, 4), WindowSpec("24h", 3600, 24)))
+
+
+sketches = st.lists(
+    st.integers(-SKETCH_SCALE, SKETCH_SCALE), min_size=DISPERSION_DIM, max_size=DISPERSION_DIM
+)
+
+
+@given(st.lists(sketches, min_size=1, max_size=50))
+def test_packed_sketches_add_dimension_by_dimension(vectors: list[list[int]]) -> None:
+    total = sum(pack_sketch(v) for v in vectors)
+    assert unpack_sketch(total) == [sum(col) for col in zip(*vectors, strict=True)]
+
+
+@given(st.lists(st.integers(0, 2**40), min_size=N_COUNTERS, max_size=N_COUNTERS))
+def test_packed_counters_round_trip(counts: list[int]) -> None:
+    packed = sum(c << (64 * i) for i, c in enumerate(counts))
+    assert unpack_counts(packed) == counts
+    assert [counter_of(packed, c) for c in Counter] == counts
+
+
+def test_packed_increments_are_the_increments() -> None:
+    rng = random.Random(3)
+    exchanges = [
+        chat(T0, f"Summarise {words(rng)}", usage=(120, 900), logprobs=True, temperature=0.3),
+        chat(T0, "hi"),
+        embeddings(T0, [words(rng) for _ in range(9)]),
+        get(T0, "/orders/1234", status=404),
+    ]
+    for exchange in exchanges:
+        obs = observe(exchange)
+        counts = unpack_counts(packed_increments(obs, PARAMS))
+        assert [(c, float(v)) for c, v in enumerate(counts) if v] == increments(obs, PARAMS)
+        assert counts[Counter.REQUESTS] == 1
+
+
+def test_token_sums_stay_exact_past_float32() -> None:
+    """Counters are integers: 20 million tokens in a bucket are 20 million, not a rounding."""
+    entity = EntityFeatures(T0, PARAMS.windows)
+    exchanges = [chat(t, "long job", usage=(2_000_001, 1)) for t in every(T0, 1, 10)]
+    feed(entity, exchanges)
+    assert snapshot_at(entity, exchanges[-1]).long.count(Counter.TOKENS_IN) == 20_000_010
+
+
+def test_one_delta_serves_every_key_of_an_exchange() -> None:
+    """The state works an observation out once and hands it to each of the exchange's keys:
+    each key ends with the features of a key fed alone (nothing shared leaks between them)."""
+    rng = random.Random(4)
+    exchanges = [
+        chat(t, f'Translate "{words(rng)}" please', usage=(10, 50), temperature=0.7)
+        for t in every(T0, 20, 40)
+    ] + [embeddings(T0 + 900, [f"{words(rng)} {i}" for i in range(40)])]
+    alone = EntityFeatures(T0, PARAMS.windows)
+    state = MemoryFeatureState(PARAMS, max_entities=10)
+    keys = [KEY, EntityKey(Scope.TENANT, "acme"), EntityKey(Scope.CLIENT, "10.0.0.1")]
+    for exchange in exchanges:
+        obs = observe(exchange)
+        alone.update(obs, PARAMS, delta=Delta(obs, PARAMS))
+        state.update_sync(obs, keys, snapshots=False)
+    last = observe(exchanges[-1])
+    want = alone.snapshot(KEY, last, PARAMS)
+    for key in keys:
+        got = state._entities[key].snapshot(key, last, PARAMS)
+        for window in ("short", "long"):
+            va, vb = getattr(want, window), getattr(got, window)
+            assert va.counts == vb.counts
+            assert va.sketch_sum == vb.sketch_sum
+            assert all(va.distinct(f) == vb.distinct(f) for f in Family)

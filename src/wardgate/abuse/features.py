@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import lru_cache
 from typing import Final
 
 import numpy as np
@@ -47,6 +48,7 @@ from wardgate.abuse.observation import (
 from wardgate.abuse.sketches import (
     CountMinSketch,
     MinHash,
+    count_min_cells,
     mix64,
     registers_of,
     union_estimate,
@@ -98,8 +100,6 @@ class Family(IntEnum):
 N_FAMILIES: Final = max(Family) + 1
 LONG_ONLY: Final = frozenset({Family.HOURS, Family.PROBE_PROMPTS, Family.OBJECT_TEMPLATES})
 """Families detectors read over the long window only: the short window does not keep them."""
-_NO_SKIP: Final[frozenset[int]] = frozenset()
-_HOURS_ONLY: Final[frozenset[int]] = frozenset({Family.HOURS})
 POOL_FAMILY_LIMIT: Final = 16
 """Exact fingerprints a family keeps in one bucket before it gets its own HyperLogLog."""
 HLL_PRECISION: Final = 8
@@ -107,7 +107,6 @@ CMS_WIDTH: Final = 64
 CMS_DEPTH: Final = 3
 CMS_AFTER: Final = 32
 """Long-window LLM requests before a key gets template count-mins (light keys never pay)."""
-_ZEROS: Final = array("f", bytes(4 * len(Counter)))
 _ENTITY_OVERHEAD: Final = 480
 _FIXED_BYTES: dict[int, int] = {}
 """Bytes of a key's fixed-size parts, by its number of buckets."""
@@ -182,45 +181,89 @@ class FeatureParams:
     screen: Screen = field(default_factory=Screen)
 
 
-def increments(obs: Observation, params: FeatureParams) -> list[tuple[int, float]]:
-    """The non-zero counter increments of one observation."""
-    out: list[tuple[int, float]] = [(Counter.REQUESTS, 1.0)]
+def _unit(counter: Counter) -> int:
+    return 1 << (_COUNTER_BITS * counter)
+
+
+_COUNTER_BITS: Final = 64
+_COUNTER_MASK: Final = (1 << _COUNTER_BITS) - 1
+_COUNTS_BYTES: Final = N_COUNTERS * _COUNTER_BITS // 8
+# One of each counter, packed (module constants: an enum lookup per counter costs more than
+# the addition it names).
+_REQUEST: Final = _unit(Counter.REQUESTS)
+_LLM: Final = _unit(Counter.LLM)
+_EMBED: Final = _unit(Counter.EMBED)
+_HTTP: Final = _unit(Counter.HTTP)
+_DENIED: Final = _unit(Counter.DENIED)
+_OBJECTS: Final = _unit(Counter.OBJECTS)
+_LOGPROBS: Final = _unit(Counter.LOGPROBS)
+_MULTI_N: Final = _unit(Counter.MULTI_N)
+_CAPPED: Final = _unit(Counter.CAPPED)
+_PROBES: Final = _unit(Counter.PROBES)
+_BLOCKED: Final = _unit(Counter.BLOCKED)
+_LOGIT_BIAS: Final = _unit(Counter.LOGIT_BIAS)
+_PROMPTS: Final = _unit(Counter.PROMPTS)
+_AT_EMBED_ITEMS: Final = _COUNTER_BITS * Counter.EMBED_ITEMS
+_AT_EMBED_SHORT: Final = _COUNTER_BITS * Counter.EMBED_SHORT
+_AT_TOKENS_IN: Final = _COUNTER_BITS * Counter.TOKENS_IN
+_AT_TOKENS_OUT: Final = _COUNTER_BITS * Counter.TOKENS_OUT
+_AT_TOP_LOGPROBS: Final = _COUNTER_BITS * Counter.TOP_LOGPROBS
+
+
+def packed_increments(obs: Observation, params: FeatureParams) -> int:
+    """What one observation adds to each :class:`Counter`, packed (:func:`unpack_counts`):
+    counter ``c`` in bits ``64c..64c+63``. Adding two packed values adds every counter at once
+    (counts are whole and never negative)."""
+    packed = _REQUEST
     kind = obs.kind
     if kind is OpKind.LLM:
-        out.append((Counter.LLM, 1.0))
+        packed += _LLM
     elif kind is OpKind.EMBEDDINGS:
-        out.append((Counter.EMBED, 1.0))
-        if obs.embed_items:
-            out.append((Counter.EMBED_ITEMS, float(obs.embed_items)))
-        if obs.embed_short_items:
-            out.append((Counter.EMBED_SHORT, float(obs.embed_short_items)))
+        packed += _EMBED
+        packed += obs.embed_items << _AT_EMBED_ITEMS
+        packed += obs.embed_short_items << _AT_EMBED_SHORT
     elif kind is OpKind.HTTP:
-        out.append((Counter.HTTP, 1.0))
+        packed += _HTTP
         if obs.denied:
-            out.append((Counter.DENIED, 1.0))
+            packed += _DENIED
         if obs.object_hash is not None:
-            out.append((Counter.OBJECTS, 1.0))
+            packed += _OBJECTS
     if obs.tokens_in:
-        out.append((Counter.TOKENS_IN, float(obs.tokens_in)))
+        packed += obs.tokens_in << _AT_TOKENS_IN
     if obs.tokens_out:
-        out.append((Counter.TOKENS_OUT, float(obs.tokens_out)))
+        packed += obs.tokens_out << _AT_TOKENS_OUT
     if obs.logprobs:
-        out.append((Counter.LOGPROBS, 1.0))
-        if obs.top_logprobs:
-            out.append((Counter.TOP_LOGPROBS, float(obs.top_logprobs)))
+        packed += _LOGPROBS
+        packed += obs.top_logprobs << _AT_TOP_LOGPROBS
     if obs.n > 1:
-        out.append((Counter.MULTI_N, 1.0))
+        packed += _MULTI_N
     if capped(obs, params.capped_min_tokens):
-        out.append((Counter.CAPPED, 1.0))
+        packed += _CAPPED
     if obs.probe:
-        out.append((Counter.PROBES, 1.0))
+        packed += _PROBES
     if obs.blocked:
-        out.append((Counter.BLOCKED, 1.0))
+        packed += _BLOCKED
     if obs.logit_bias is not None:
-        out.append((Counter.LOGIT_BIAS, 1.0))
+        packed += _LOGIT_BIAS
     if obs.sketch is not None:
-        out.append((Counter.PROMPTS, 1.0))
-    return out
+        packed += _PROMPTS
+    return packed
+
+
+def unpack_counts(packed: int) -> list[int]:
+    """Every counter of a packed value, in :class:`Counter` order."""
+    return array("Q", packed.to_bytes(_COUNTS_BYTES, sys.byteorder)).tolist()
+
+
+def counter_of(packed: int, counter: Counter) -> int:
+    """One counter of a packed value."""
+    return (packed >> (_COUNTER_BITS * counter)) & _COUNTER_MASK
+
+
+def increments(obs: Observation, params: FeatureParams) -> list[tuple[int, float]]:
+    """The non-zero counter increments of one observation."""
+    counts = unpack_counts(packed_increments(obs, params))
+    return [(counter, float(value)) for counter, value in enumerate(counts) if value]
 
 
 def capped(obs: Observation, min_tokens: int) -> bool:
@@ -231,8 +274,14 @@ def capped(obs: Observation, min_tokens: int) -> bool:
 
 
 def family_items(obs: Observation) -> list[tuple[int, int]]:
-    """``(family, 64-bit hash)`` items of one observation."""
-    out: list[tuple[int, int]] = [(Family.HOURS, mix64(obs.hour))]
+    """``(family, 64-bit hash)`` items of one observation. The families only the long window
+    keeps (:data:`LONG_ONLY`) come first, hours first of all, so a window's share is a slice."""
+    out: list[tuple[int, int]] = [(Family.HOURS, hour_item(obs.hour))]
+    if obs.probe:
+        out.append((Family.PROBE_PROMPTS, obs.probe_hash or mix64(int(obs.at * 1000))))
+    objects = obs.object_hash is not None and obs.object_template is not None
+    if objects:
+        out.append((Family.OBJECT_TEMPLATES, obs.object_template))  # type: ignore[arg-type]
     if obs.prompt_hash is not None:
         if obs.template_hash is not None:
             out.append((Family.TEMPLATES, obs.template_hash))
@@ -242,19 +291,97 @@ def family_items(obs: Observation) -> list[tuple[int, int]]:
         out.append((Family.TEMPERATURES, mix64(round(obs.temperature * 100) + (1 << 40))))
     if obs.logit_bias is not None:
         out.append((Family.BIASES, obs.logit_bias))
-    if obs.probe:
-        out.append((Family.PROBE_PROMPTS, obs.probe_hash or mix64(int(obs.at * 1000))))
     out.extend((Family.EMBED_INPUTS, h) for h in obs.embed_hashes)
-    if obs.object_hash is not None and obs.object_template is not None:
-        out.append((Family.OBJECTS, obs.object_hash))
-        out.append((Family.OBJECT_TEMPLATES, obs.object_template))
+    if objects:
+        out.append((Family.OBJECTS, obs.object_hash))  # type: ignore[arg-type]
     return out
+
+
+@lru_cache(maxsize=64)
+def hour_item(hour: int) -> int:
+    """The HOURS item of an hour (every call of an hour has the same: hashed once)."""
+    return mix64(hour)
 
 
 def metric_values(obs: Observation, params: FeatureParams) -> tuple[float, float, float]:
     """What one observation adds to its hour, per :class:`~wardgate.abuse.baseline.Metric`."""
     cost = obs.tokens_in + params.output_weight * obs.tokens_out
     return 1.0, float(cost), float(obs.embed_items)
+
+
+_SKETCH_BITS: Final = 40
+"""Bits per dimension of a packed sketch sum: sums stay exact below 2**39 in magnitude, which at
+most SKETCH_SCALE per request is billions of requests in one bucket."""
+_SKETCH_MASK: Final = (1 << _SKETCH_BITS) - 1
+_SKETCH_BIAS: Final = 1 << (_SKETCH_BITS - 1)
+_SKETCH_BIASES: Final = sum(_SKETCH_BIAS << (_SKETCH_BITS * i) for i in range(DISPERSION_DIM))
+
+
+def pack_sketch(values: Sequence[int]) -> int:
+    """``Σ values[i] * 2**(40 i)`` as one integer: adding two packed sketches adds them
+    dimension by dimension, in one integer addition instead of sixteen (or a numpy call)."""
+    packed = 0
+    for v in reversed(values):
+        packed = (packed << _SKETCH_BITS) + v
+    return packed
+
+
+def unpack_sketch(packed: int) -> list[int]:
+    """The dimensions of a (sum of) :func:`pack_sketch`; each may be negative."""
+    biased = packed + _SKETCH_BIASES  # every digit non-negative: plain shifts read them
+    return [
+        ((biased >> (_SKETCH_BITS * i)) & _SKETCH_MASK) - _SKETCH_BIAS
+        for i in range(DISPERSION_DIM)
+    ]
+
+
+class Delta:
+    """What one observation adds to a key, worked out once per exchange: an exchange updates up
+    to three keys (identity, tenant, address), and each would otherwise redo it."""
+
+    __slots__ = (
+        "_cms_cells",
+        "counts",
+        "hour",
+        "kind",
+        "llm",
+        "long_items",
+        "long_items_same_hour",
+        "short_items",
+        "sketch",
+        "template",
+        "values",
+    )
+
+    def __init__(self, obs: Observation, params: FeatureParams) -> None:
+        self.counts = packed_increments(obs, params)
+        items = family_items(obs)
+        tagged = pool_items(items)
+        long_only = 0  # family_items puts the long window's own families first
+        for family, _ in items:
+            if family not in LONG_ONLY:
+                break
+            long_only += 1
+        self.long_items = tagged
+        # The hour was counted by the last call of the same hour, in the same long bucket when
+        # its buckets are whole hours (a key's hour only moves forward).
+        whole_hours = params.windows[LONG].bucket_s % 3600 == 0
+        self.long_items_same_hour = tagged[1:] if whole_hours else tagged
+        self.short_items = tagged[long_only:]
+        self.values = metric_values(obs, params)
+        self.hour = obs.hour
+        self.kind = obs.kind  # a str enum: the baseline's kind index takes it as is
+        self.llm = obs.kind is OpKind.LLM
+        self.sketch = None if obs.sketch is None else pack_sketch(obs.sketch)
+        self.template = obs.template_hash
+        self._cms_cells: list[int] | None = None
+
+    def cms_cells(self) -> list[int]:
+        """Where the template is counted in a count-min (only busy keys have one: lazily)."""
+        if self._cms_cells is None:
+            assert self.template is not None
+            self._cms_cells = count_min_cells(self.template, CMS_WIDTH, CMS_DEPTH)
+        return self._cms_cells
 
 
 # -- views --------------------------------------------------------------------------------------
@@ -396,6 +523,17 @@ def sequential_share(pairs: Sequence[tuple[int, int]]) -> tuple[float, int]:
 # -- in process ---------------------------------------------------------------------------------
 
 
+PoolItem = int
+"""``family << 32 | fingerprint``: a family item as a slot pool keeps it (the fingerprint is the
+top 32 bits of the item's 64-bit hash)."""
+_FP_MASK: Final = 0xFFFFFFFF
+
+
+def pool_items(items: Iterable[tuple[int, int]]) -> list[PoolItem]:
+    """:data:`PoolItem` of each ``(family, 64-bit hash)``."""
+    return [(family << 32) | (item >> 32) for family, item in items]
+
+
 class SlotPool:
     """Distinct items of every family in one bucket: exact 32-bit fingerprints in one shared
     array until a family passes :data:`POOL_FAMILY_LIMIT`, then a HyperLogLog for that family.
@@ -410,20 +548,17 @@ class SlotPool:
         self.sizes = bytearray(N_FAMILIES)
         self.hll: dict[int, bytearray] | None = None
 
-    def add_many(
-        self, items: Iterable[tuple[int, int]], skip: frozenset[int] = frozenset()
-    ) -> None:
-        """:meth:`add` each ``(family, hash)`` whose family is not in ``skip`` (one loop, not a
-        call per item: this runs for every item of every request, twice)."""
+    def add_many(self, items: Iterable[PoolItem]) -> None:
+        """Add each :data:`PoolItem` (one loop, not a call per item: this runs for every item
+        of every request, twice)."""
         exact = self.exact
         sizes = self.sizes
-        for family, item in items:
-            if family in skip:
+        hll = self.hll
+        for tagged in items:
+            family = tagged >> 32
+            if hll is not None and (registers := hll.get(family)) is not None:
+                _register(registers, tagged & _FP_MASK)
                 continue
-            if self.hll is not None and (registers := self.hll.get(family)) is not None:
-                _register(registers, item >> 32)
-                continue
-            tagged = (family << 32) | (item >> 32)
             at = bisect_left(exact, tagged)
             if at < len(exact) and exact[at] == tagged:
                 continue
@@ -431,15 +566,16 @@ class SlotPool:
                 exact.insert(at, tagged)
                 sizes[family] += 1
             else:
-                self._promote(family, item >> 32)
+                self._promote(family, tagged & _FP_MASK)
+                hll = self.hll
 
     def add(self, family: int, item: int) -> None:
-        self.add_many(((family, item),))
+        self.add_many(pool_items(((family, item),)))
 
     def _promote(self, family: int, fp: int) -> None:
         """Move a family that passed the limit, and ``fp``, into a HyperLogLog."""
         lo, hi = self._run(family)
-        mine = [t & 0xFFFFFFFF for t in self.exact[lo:hi]]
+        mine = [t & _FP_MASK for t in self.exact[lo:hi]]
         del self.exact[lo:hi]  # in place: add_many holds the same array
         self.sizes[family] = 0
         registers = registers_of(mine, HLL_PRECISION)
@@ -458,7 +594,7 @@ class SlotPool:
         if regs is not None:
             return [], regs
         lo, hi = self._run(family)
-        return [t & 0xFFFFFFFF for t in self.exact[lo:hi]], None
+        return [t & _FP_MASK for t in self.exact[lo:hi]], None
 
     def nbytes(self) -> int:
         size = 56 + sys.getsizeof(self.exact) + sys.getsizeof(self.sizes)
@@ -509,13 +645,14 @@ class EntityFeatures:
         k = windows[0].buckets
         if windows[1].buckets != k:
             raise ValueError("both windows must have the same number of buckets")
-        # [scale][bucket 0..k-1, then the window's total][counter]: the totals make a window's
-        # sums O(1) to read; they are recounted from the buckets whenever one is cleared.
-        self.counts = array("f", bytes(4 * 2 * (k + 1) * N_COUNTERS))
+        # [scale][bucket 0..k-1, then the window's total], each all counters packed in one
+        # integer (pack_counts): a request adds to a bucket and its total in one addition
+        # each, exactly; the totals make a window's sums O(1) to read.
+        self.counts: list[int] = [0] * (2 * (k + 1))
         self.epochs = array("q", [-1] * (2 * k))
         self.pools: list[SlotPool | None] = [None] * (2 * k)
         self.cms: list[CountMinSketch | None] | None = None
-        self.vecs: npt.NDArray[np.float32] | None = None
+        self.vecs: list[int] | None = None  # per long bucket: the packed sum of its sketches
         self.recent: deque[tuple[float, bool, bytes]] | None = None
         self.objects: array[int] | None = None
         self.baseline = ActivityBaseline(first_seen)
@@ -536,10 +673,11 @@ class EntityFeatures:
                 + self.baseline.nbytes()
             )
         size += sum(p.nbytes() for p in self.pools if p is not None)
+        size += sum(sys.getsizeof(c) for c in self.counts if c)  # 0 is a shared object
         if self.cms is not None:
             size += sys.getsizeof(self.cms) + sum(c.nbytes() + 64 for c in self.cms if c)
         if self.vecs is not None:
-            size += sys.getsizeof(self.vecs)
+            size += sys.getsizeof(self.vecs) + sum(sys.getsizeof(v) for v in self.vecs)
         if self.recent is not None:
             size += sys.getsizeof(self.recent) + len(self.recent) * (MINHASH.k * 4 + 120)
         if self.objects is not None:
@@ -547,47 +685,46 @@ class EntityFeatures:
         return size
 
     def _row(self, scale: int, bucket: int) -> int:
-        """Offset of a bucket's counters (``bucket == k``: the window total)."""
+        """Index of a bucket's packed counters (``bucket == k``: the window total)."""
         k = len(self.epochs) // 2
-        return (scale * (k + 1) + bucket) * N_COUNTERS
+        return scale * (k + 1) + bucket
 
     def update(
         self,
         obs: Observation,
         params: FeatureParams,
         routes: RouteBaselines | None = None,
+        delta: Delta | None = None,
     ) -> None:
-        """Count ``obs`` in every window, the rings and the baseline."""
-        incs = increments(obs, params)
-        items = family_items(obs)
+        """Count ``obs`` in every window, the rings and the baseline (``delta``: the
+        observation's :class:`Delta`, when the caller already has it)."""
+        if delta is None:
+            delta = Delta(obs, params)
+        incs = delta.counts
         counts = self.counts
-        # The hour was counted by the last call of the same hour, in the same long bucket when
-        # its buckets are whole hours (the baseline's hour only moves forward).
-        long_skip = (
-            _HOURS_ONLY
-            if obs.hour == self.baseline.hour and params.windows[LONG].bucket_s % 3600 == 0
-            else _NO_SKIP
-        )
+        at = obs.at
         for scale, spec in enumerate(params.windows):
-            slot = self._slot(scale, spec, obs.at)
+            slot = self._slot(scale, spec, at)
             if slot is None:
                 continue  # older than the window: too late to count
             k = slot - scale * spec.buckets
-            row = (scale * (spec.buckets + 1) + k) * N_COUNTERS
-            total = (scale * (spec.buckets + 1) + spec.buckets) * N_COUNTERS
-            for counter, value in incs:
-                counts[row + counter] += value
-                counts[total + counter] += value
+            row = scale * (spec.buckets + 1)
+            counts[row + k] += incs
+            counts[row + spec.buckets] += incs
             pool = self.pools[slot]
             if pool is None:
                 pool = self.pools[slot] = SlotPool()
-            pool.add_many(items, long_skip if scale == LONG else LONG_ONLY)
-            if scale == LONG and obs.kind is OpKind.LLM:
-                self._long_llm(k, obs, spec)
+            if scale == LONG:
+                same_hour = delta.hour == self.baseline.hour
+                pool.add_many(delta.long_items_same_hour if same_hour else delta.long_items)
+                if delta.llm:
+                    self._long_llm(k, delta, spec)
+            else:
+                pool.add_many(delta.short_items)
         self._rings(obs, params)
-        self.baseline.add(obs.hour, metric_values(obs, params), params.baseline, routes, obs.route)
-        self.baseline.saw_kind(obs.kind.value, obs.at)
-        self.last_seen = max(self.last_seen, obs.at)
+        self.baseline.add(delta.hour, delta.values, params.baseline, routes, obs.route)
+        self.baseline.saw_kind(delta.kind, at)
+        self.last_seen = max(self.last_seen, at)
         self.updates += 1
 
     def _slot(self, scale: int, spec: WindowSpec, at: float) -> int | None:
@@ -601,50 +738,41 @@ class EntityFeatures:
             return slot
         if current > epoch:
             return None
-        cleared = False
         for j in range(k):
             e = self.epochs[base + j]
             if e != -1 and (e <= epoch - k or base + j == slot):
                 self._clear(scale, j)
-                cleared = True
         self.epochs[slot] = epoch
-        if cleared:  # else every counted bucket is still in the window: the total stands
-            self._recount(scale, k)
         return slot
 
     def _clear(self, scale: int, bucket: int) -> None:
         k = len(self.epochs) // 2
         row = self._row(scale, bucket)
-        self.counts[row : row + N_COUNTERS] = _ZEROS
+        self.counts[self._row(scale, k)] -= self.counts[row]  # exact: integers
+        self.counts[row] = 0
         self.epochs[scale * k + bucket] = -1
         self.pools[scale * k + bucket] = None
         if scale == LONG:
             if self.cms is not None:
                 self.cms[bucket] = None
             if self.vecs is not None:
-                self.vecs[bucket] = 0.0
+                self.vecs[bucket] = 0
 
-    def _recount(self, scale: int, k: int) -> None:
-        # A cleared bucket's row is all zeros, so the total is the sum of every row: no need to
-        # pick the live ones (fancy indexing costs more than the sum).
-        table = np.frombuffer(self.counts, dtype=np.float32).reshape(2, k + 1, N_COUNTERS)
-        np.sum(table[scale, :k], axis=0, out=table[scale, k])
-
-    def _long_llm(self, k: int, obs: Observation, spec: WindowSpec) -> None:
-        if obs.sketch is not None:
+    def _long_llm(self, k: int, delta: Delta, spec: WindowSpec) -> None:
+        if delta.sketch is not None:
             if self.vecs is None:
-                self.vecs = np.zeros((spec.buckets, DISPERSION_DIM), dtype=np.float32)
-            self.vecs[k] += np.asarray(obs.sketch, dtype=np.float32)
-        if obs.template_hash is None:
+                self.vecs = [0] * spec.buckets
+            self.vecs[k] += delta.sketch
+        if delta.template is None:
             return
         if self.cms is None:
-            if self.counts[self._row(LONG, spec.buckets) + Counter.LLM] < CMS_AFTER:
+            if counter_of(self.counts[self._row(LONG, spec.buckets)], Counter.LLM) < CMS_AFTER:
                 return
             self.cms = [None] * spec.buckets
         cms = self.cms[k]
         if cms is None:
             cms = self.cms[k] = CountMinSketch(CMS_WIDTH, CMS_DEPTH)
-        cms.add(obs.template_hash)
+        cms.add_cells(delta.cms_cells())
 
     def _rings(self, obs: Observation, params: FeatureParams) -> None:
         if obs.kind is OpKind.LLM and obs.shingles is not None:
@@ -668,10 +796,9 @@ class EntityFeatures:
         base = scale * spec.buckets
         return [k for k in range(spec.buckets) if now - spec.buckets < self.epochs[base + k] <= now]
 
-    def window_counts(self, scale: int, params: FeatureParams) -> list[float]:
+    def window_counts(self, scale: int, params: FeatureParams) -> list[int]:
         """Counter sums of one window as of the last update (its running total)."""
-        total = self._row(scale, params.windows[scale].buckets)
-        return self.counts[total : total + N_COUNTERS].tolist()
+        return unpack_counts(self.counts[self._row(scale, params.windows[scale].buckets)])
 
     def due(self, obs: Observation, params: FeatureParams) -> bool:
         """Whether detectors should run on this key now (:func:`evaluation_due`)."""
@@ -684,7 +811,7 @@ class EntityFeatures:
     def view(self, scale: int, params: FeatureParams, obs: Observation) -> WindowView:
         spec = params.windows[scale]
         live = self._live(scale, spec, obs.at)
-        counts = self.window_counts(scale, params)
+        counts = [float(c) for c in self.window_counts(scale, params)]  # as the Redis state's
         base = scale * spec.buckets
         pools = [p for k in live if (p := self.pools[base + k]) is not None]
         template_requests = 0.0
@@ -695,7 +822,7 @@ class EntityFeatures:
                     sum(c.estimate(obs.template_hash) for k in live if (c := self.cms[k]))
                 )
             if self.vecs is not None and live:
-                sketch_sum = [float(x) for x in self.vecs[live].sum(axis=0)]
+                sketch_sum = [float(x) for x in unpack_sketch(sum(self.vecs[k] for k in live))]
         return WindowView(
             spec,
             counts,
@@ -747,6 +874,7 @@ __all__ = [
     "N_FAMILIES",
     "SHORT",
     "Counter",
+    "Delta",
     "EntityFeatures",
     "Family",
     "FeatureParams",
@@ -756,10 +884,16 @@ __all__ = [
     "WindowSpec",
     "WindowView",
     "capped",
+    "counter_of",
     "evaluation_due",
     "family_items",
     "increments",
     "metric_values",
     "near_dup_retries",
+    "pack_sketch",
+    "packed_increments",
+    "pool_items",
     "sequential_share",
+    "unpack_counts",
+    "unpack_sketch",
 ]

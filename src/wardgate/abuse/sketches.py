@@ -197,6 +197,11 @@ def count_min_columns(key: int, width: int, depth: int) -> list[int]:
     return [(h1 + i * h2) % width for i in range(depth)]
 
 
+def count_min_cells(key: int, width: int, depth: int) -> list[int]:
+    """Where ``key`` is counted in a flat ``depth x width`` table, row after row."""
+    return [row * width + col for row, col in enumerate(count_min_columns(key, width, depth))]
+
+
 class CountMinSketch:
     """Frequency of each key, over-estimated by at most ``e/width * total`` with probability
     ``1 - exp(-depth)``; never under-estimated. Fixed ``depth * width`` counters."""
@@ -217,15 +222,19 @@ class CountMinSketch:
         return count_min_columns(key, self.width, self.depth)
 
     def _cells(self, key: int) -> list[int]:
-        width = self.width
-        return [row * width + col for row, col in enumerate(self.columns(key))]
+        return count_min_cells(key, self.width, self.depth)
 
     def add(self, key: int, count: int = 1) -> None:
         """Count ``key`` ``count`` more times."""
         if count < 0:
             raise ValueError("count-min counts only go up")
+        self.add_cells(self._cells(key), count)
+
+    def add_cells(self, cells: Sequence[int], count: int = 1) -> None:
+        """Count a key whose :func:`count_min_cells` the caller already has (an exchange
+        updates several keys' sketches with one key)."""
         table = self._table
-        for cell in self._cells(key):
+        for cell in cells:
             table[cell] += count
         self.total += count
 
@@ -342,6 +351,7 @@ __all__ = [
     "CountMinSketch",
     "DistinctCounter",
     "MinHash",
+    "count_min_cells",
     "count_min_columns",
     "counters_union",
     "hash64",

@@ -47,6 +47,7 @@ from wardgate.abuse.features import (
     RECENT_PROMPTS,
     SHORT,
     Counter,
+    Delta,
     EntityFeatures,
     Family,
     FeatureParams,
@@ -121,6 +122,7 @@ class MemoryFeatureState:
     ) -> list[FeatureSnapshot]:
         """Count ``obs`` for ``keys``; the snapshots of keys due for detection."""
         params = self.params
+        delta = Delta(obs, params)
         for key in keys:
             entity = self._entities.get(key)
             if entity is None:
@@ -129,7 +131,7 @@ class MemoryFeatureState:
             else:
                 self._entities.move_to_end(key)
             feeds_route = key.scope is Scope.IDENTITY or obs.anonymous
-            entity.update(obs, params, self.routes if feeds_route else None)
+            entity.update(obs, params, self.routes if feeds_route else None, delta)
             if entity.updates % 128 == 1:  # sizes change slowly: re-measure now and then
                 size = entity.nbytes()
                 self.bytes += size - self._sizes.get(key, 0)
