@@ -89,7 +89,7 @@ def pool(rng: random.Random, size: int) -> list[Exchange]:
     return [_exchange(rng, k) for k in kinds]
 
 
-def timing(requests: int, identities: int, seed: int) -> dict[str, list[float]]:
+def timing(requests: int, identities: int, seed: int, scopes: int = 1) -> dict[str, list[float]]:
     rng = random.Random(seed)
     exchanges = pool(rng, 2_000)
     settings = AbuseSettings()
@@ -104,7 +104,12 @@ def timing(requests: int, identities: int, seed: int) -> dict[str, list[float]]:
         t += rng.expovariate(1 / 0.05)  # 20 requests a second through this process
         base = exchanges[n % len(exchanges)]
         exchange = replace(base, started_at=datetime.fromtimestamp(t, UTC))
-        keys = [EntityKey(Scope.IDENTITY, f"t/u{caller}")]
+        # The identity; with more scopes also its tenant (50 tenants) and source address.
+        keys = [
+            EntityKey(Scope.IDENTITY, f"t{caller % 50}/u{caller}"),
+            EntityKey(Scope.TENANT, f"t{caller % 50}"),
+            EntityKey(Scope.CLIENT, f"10.0.{caller % 7}.{caller % 200}"),
+        ][:scopes]
         a = time.perf_counter_ns()
         obs = observe(exchange)
         b = time.perf_counter_ns()
@@ -162,16 +167,28 @@ def main(argv: list[str] | None = None) -> int:
         help="timing runs (seeds seed..seed+n-1); the table is the run with the median update "
         "p99, and the spread over all runs is noted (a shared machine's memory is noisy)",
     )
+    parser.add_argument(
+        "--scopes",
+        type=int,
+        choices=(1, 2, 3),
+        default=1,
+        help="behaviour keys each request updates: the identity (1), its tenant (2), its source "
+        "address (3); abuse.scopes sets this in the gateway",
+    )
+    parser.add_argument("--no-memory", action="store_true", help="time only")
     parser.add_argument("--markdown", type=Path)
     args = parser.parse_args(argv)
 
-    runs = [timing(args.requests, args.callers, args.seed + i) for i in range(args.repeats)]
+    runs = [
+        timing(args.requests, args.callers, args.seed + i, args.scopes) for i in range(args.repeats)
+    ]
     runs.sort(key=lambda run: percentile(run["update"], 99))
     spread = [percentile(run["update"], 99) for run in runs]
     times = runs[len(runs) // 2]
     due = times.pop("evaluated")[0]
     cost = Table(
-        f"Abuse analytics cost per request (µs, {args.requests} requests, {args.callers} callers)",
+        f"Abuse analytics cost per request (µs, {args.requests} requests, {args.callers} callers, "
+        f"{args.scopes} key{'s' if args.scopes > 1 else ''} each)",
         ["stage", "p50", "p90", "p99", "p99.9", "mean"],
     )
     for stage, values in times.items():
@@ -200,6 +217,13 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{v:.1f}" for v in spread)
         + " µs."
     )
+    tables = [cost]
+    if args.no_memory:
+        print(cost.text())
+        if args.markdown is not None:
+            args.markdown.parent.mkdir(parents=True, exist_ok=True)
+            args.markdown.write_text(cost.markdown() + "\n", encoding="utf-8")
+        return 0
     rows = memory(args.identities, args.cap, args.per_identity, args.seed)
     mem = Table(
         f"Memory as identities arrive (LRU cap {args.cap})",
@@ -220,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         "traced: tracemalloc (Python and numpy allocations); state bytes: the state's own "
         "estimate, which max_bytes bounds."
     )
-    tables = [cost, mem]
+    tables.append(mem)
     print("\n\n".join(t.text() for t in tables))
     if args.markdown is not None:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)

@@ -37,6 +37,7 @@ COMMANDS = """\
 .venv/bin/python -m bench.compliance_report --markdown bench/out/compliance-report.md
 .venv/bin/python -m bench.traffic_sim --markdown bench/out/traffic-sim.md
 .venv/bin/python -m bench.abuse_features --markdown bench/out/abuse-features.md
+.venv/bin/python -m bench.abuse_features --scopes 3 --repeats 3 --no-memory --markdown bench/out/abuse-features-3-scopes.md
 .venv/bin/python -m bench.console_pages --markdown bench/out/console-pages.md
 .venv/bin/python -m bench.report"""
 LOSO_ENGINE = "Leave-one-source-out (engine's verdict)"
@@ -239,7 +240,7 @@ def later_sections(out: Path) -> str:
                 out,
                 "Issue 8: abuse and model-extraction detection (`bench/traffic_sim.py`, "
                 "`bench/abuse_features.py`)",
-                ["traffic-sim.md", "abuse-features.md"],
+                ["traffic-sim.md", "abuse-features.md", "abuse-features-3-scopes.md"],
             ),
             reports_section(
                 out, "Issue 9: console pages (`bench/console_pages.py`)", ["console-pages.md"]

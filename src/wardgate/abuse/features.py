@@ -335,6 +335,9 @@ def unpack_sketch(packed: int) -> list[int]:
     ]
 
 
+_KIND_BITS: Final = {kind: 1 << i for i, kind in enumerate(OpKind)}
+
+
 class Delta:
     """What one observation adds to a key, worked out once per exchange: an exchange updates up
     to three keys (identity, tenant, address), and each would otherwise redo it."""
@@ -344,6 +347,7 @@ class Delta:
         "counts",
         "hour",
         "kind",
+        "kind_bit",
         "llm",
         "long_items",
         "long_items_same_hour",
@@ -371,6 +375,7 @@ class Delta:
         self.values = metric_values(obs, params)
         self.hour = obs.hour
         self.kind = obs.kind  # a str enum: the baseline's kind index takes it as is
+        self.kind_bit = _KIND_BITS[obs.kind]
         self.llm = obs.kind is OpKind.LLM
         self.sketch = None if obs.sketch is None else pack_sketch(obs.sketch)
         self.template = obs.template_hash
@@ -633,6 +638,7 @@ class EntityFeatures:
         "cms",
         "counts",
         "epochs",
+        "kinds",
         "last_seen",
         "objects",
         "pools",
@@ -657,6 +663,7 @@ class EntityFeatures:
         self.objects: array[int] | None = None
         self.baseline = ActivityBaseline(first_seen)
         self.last_seen = first_seen
+        self.kinds = 0  # bits of the OpKinds seen: the baseline is told each kind's first call
         self.updates = 0
 
     def nbytes(self) -> int:
@@ -702,28 +709,46 @@ class EntityFeatures:
             delta = Delta(obs, params)
         incs = delta.counts
         counts = self.counts
+        epochs = self.epochs
+        pools = self.pools
         at = obs.at
-        for scale, spec in enumerate(params.windows):
-            slot = self._slot(scale, spec, at)
-            if slot is None:
-                continue  # older than the window: too late to count
-            k = slot - scale * spec.buckets
-            row = scale * (spec.buckets + 1)
-            counts[row + k] += incs
-            counts[row + spec.buckets] += incs
-            pool = self.pools[slot]
+        short, long = params.windows
+        k = short.buckets  # both windows have k buckets
+        # The short window. The bucket of the last call is the common case; _slot handles
+        # entering a new bucket (and a call too late for the window).
+        epoch = int(at // short.bucket_s)
+        slot: int | None = epoch % k
+        if epochs[slot] != epoch:  # type: ignore[index]
+            slot = self._slot(SHORT, short, at)
+        if slot is not None:
+            counts[slot] += incs
+            counts[k] += incs  # the window's total
+            pool = pools[slot]
             if pool is None:
-                pool = self.pools[slot] = SlotPool()
-            if scale == LONG:
-                same_hour = delta.hour == self.baseline.hour
-                pool.add_many(delta.long_items_same_hour if same_hour else delta.long_items)
-                if delta.llm:
-                    self._long_llm(k, delta, spec)
-            else:
-                pool.add_many(delta.short_items)
-        self._rings(obs, params)
+                pool = pools[slot] = SlotPool()
+            pool.add_many(delta.short_items)
+        # The long window: counts rows k+1..2k+1, pools and epochs k..2k-1.
+        epoch = int(at // long.bucket_s)
+        slot = k + epoch % k
+        if epochs[slot] != epoch:
+            slot = self._slot(LONG, long, at)
+        if slot is not None:
+            bucket = slot - k
+            counts[k + 1 + bucket] += incs
+            counts[2 * k + 1] += incs
+            pool = pools[slot]
+            if pool is None:
+                pool = pools[slot] = SlotPool()
+            same_hour = delta.hour == self.baseline.hour
+            pool.add_many(delta.long_items_same_hour if same_hour else delta.long_items)
+            if delta.llm:
+                self._long_llm(bucket, delta, long)
+        if obs.blocked or self.recent is not None or obs.object_template is not None:
+            self._rings(obs, params)
         self.baseline.add(delta.hour, delta.values, params.baseline, routes, obs.route)
-        self.baseline.saw_kind(delta.kind, at)
+        if not self.kinds & delta.kind_bit:  # the first call of its kind
+            self.kinds |= delta.kind_bit
+            self.baseline.saw_kind(delta.kind, at)
         self.last_seen = max(self.last_seen, at)
         self.updates += 1
 
