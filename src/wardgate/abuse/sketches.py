@@ -269,10 +269,9 @@ def shingle_hashes(text: str, limit: int = MAX_SKETCH_BYTES) -> U64:
         return np.zeros(0, dtype=np.uint64)
     if len(raw) < SHINGLE:
         raw = raw + b"\0" * (SHINGLE - len(raw))
-    b = np.frombuffer(raw, dtype=np.uint8).astype(np.uint64)
-    code = (
-        (b[:-3] << np.uint64(24)) | (b[1:-2] << np.uint64(16)) | (b[2:-1] << np.uint64(8)) | b[3:]
-    )
+    # Every 4-gram as a big-endian 32-bit integer, read in place: a view with a stride of one
+    # byte (unaligned reads numpy handles), one copy to widen it.
+    code = np.ndarray((len(raw) - 3,), dtype=">u4", buffer=raw, strides=(1,)).astype(np.uint64)
     h = (code + _M1) * _M2
     h ^= h >> np.uint64(29)
     h *= _M3
