@@ -181,13 +181,15 @@ class FeatureParams:
     screen: Screen = field(default_factory=Screen)
 
 
+_COUNTER_BITS: Final = 64
+_COUNTER_MASK: Final = (1 << _COUNTER_BITS) - 1
+_COUNTS_BYTES: Final = N_COUNTERS * _COUNTER_BITS // 8
+
+
 def _unit(counter: Counter) -> int:
     return 1 << (_COUNTER_BITS * counter)
 
 
-_COUNTER_BITS: Final = 64
-_COUNTER_MASK: Final = (1 << _COUNTER_BITS) - 1
-_COUNTS_BYTES: Final = N_COUNTERS * _COUNTER_BITS // 8
 # One of each counter, packed (module constants: an enum lookup per counter costs more than
 # the addition it names).
 _REQUEST: Final = _unit(Counter.REQUESTS)
