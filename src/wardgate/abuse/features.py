@@ -281,9 +281,8 @@ def family_items(obs: Observation) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = [(Family.HOURS, hour_item(obs.hour))]
     if obs.probe:
         out.append((Family.PROBE_PROMPTS, obs.probe_hash or mix64(int(obs.at * 1000))))
-    objects = obs.object_hash is not None and obs.object_template is not None
-    if objects:
-        out.append((Family.OBJECT_TEMPLATES, obs.object_template))  # type: ignore[arg-type]
+    if obs.object_hash is not None and obs.object_template is not None:
+        out.append((Family.OBJECT_TEMPLATES, obs.object_template))
     if obs.prompt_hash is not None:
         if obs.template_hash is not None:
             out.append((Family.TEMPLATES, obs.template_hash))
@@ -294,8 +293,8 @@ def family_items(obs: Observation) -> list[tuple[int, int]]:
     if obs.logit_bias is not None:
         out.append((Family.BIASES, obs.logit_bias))
     out.extend((Family.EMBED_INPUTS, h) for h in obs.embed_hashes)
-    if objects:
-        out.append((Family.OBJECTS, obs.object_hash))  # type: ignore[arg-type]
+    if obs.object_hash is not None and obs.object_template is not None:
+        out.append((Family.OBJECTS, obs.object_hash))
     return out
 
 
@@ -719,10 +718,10 @@ class EntityFeatures:
         # The short window. The bucket of the last call is the common case; _slot handles
         # entering a new bucket (and a call too late for the window).
         epoch = int(at // short.bucket_s)
-        slot: int | None = epoch % k
-        if epochs[slot] != epoch:  # type: ignore[index]
-            slot = self._slot(SHORT, short, at)
-        if slot is not None:
+        slot = epoch % k
+        found = slot if epochs[slot] == epoch else self._slot(SHORT, short, at)
+        if found is not None:
+            slot = found
             counts[slot] += incs
             counts[k] += incs  # the window's total
             pool = pools[slot]
@@ -732,9 +731,9 @@ class EntityFeatures:
         # The long window: counts rows k+1..2k+1, pools and epochs k..2k-1.
         epoch = int(at // long.bucket_s)
         slot = k + epoch % k
-        if epochs[slot] != epoch:
-            slot = self._slot(LONG, long, at)
-        if slot is not None:
+        found = slot if epochs[slot] == epoch else self._slot(LONG, long, at)
+        if found is not None:
+            slot = found
             bucket = slot - k
             counts[k + 1 + bucket] += incs
             counts[2 * k + 1] += incs
