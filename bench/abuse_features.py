@@ -218,33 +218,34 @@ def main(argv: list[str] | None = None) -> int:
         + " µs."
     )
     tables = [cost]
-    if args.no_memory:
-        print(cost.text())
-        if args.markdown is not None:
-            args.markdown.parent.mkdir(parents=True, exist_ok=True)
-            args.markdown.write_text(cost.markdown() + "\n", encoding="utf-8")
-        return 0
-    rows = memory(args.identities, args.cap, args.per_identity, args.seed)
-    mem = Table(
-        f"Memory as identities arrive (LRU cap {args.cap})",
-        ["identities seen", "keys held", "state bytes (MiB)", "traced (MiB)", "traced per key (B)"],
-    )
-    for seen, held, counted, traced in rows:
-        mem.rows.append(
+    if not args.no_memory:
+        rows = memory(args.identities, args.cap, args.per_identity, args.seed)
+        mem = Table(
+            f"Memory as identities arrive (LRU cap {args.cap})",
             [
-                str(seen),
-                str(held),
-                f"{counted:.1f}",
-                f"{traced:.1f}",
-                f"{traced * 2**20 / max(1, held):.0f}",
-            ]
+                "identities seen",
+                "keys held",
+                "state bytes (MiB)",
+                "traced (MiB)",
+                "traced per key (B)",
+            ],
         )
-    mem.notes.append(
-        f"Each identity sends 1 to {2 * args.per_identity - 1} requests of a mixed pool. "
-        "traced: tracemalloc (Python and numpy allocations); state bytes: the state's own "
-        "estimate, which max_bytes bounds."
-    )
-    tables.append(mem)
+        for seen, held, counted, traced in rows:
+            mem.rows.append(
+                [
+                    str(seen),
+                    str(held),
+                    f"{counted:.1f}",
+                    f"{traced:.1f}",
+                    f"{traced * 2**20 / max(1, held):.0f}",
+                ]
+            )
+        mem.notes.append(
+            f"Each identity sends 1 to {2 * args.per_identity - 1} requests of a mixed pool. "
+            "traced: tracemalloc (Python and numpy allocations); state bytes: the state's own "
+            "estimate, which max_bytes bounds."
+        )
+        tables.append(mem)
     print("\n\n".join(t.text() for t in tables))
     if args.markdown is not None:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)

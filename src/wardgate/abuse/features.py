@@ -108,9 +108,9 @@ CMS_DEPTH: Final = 3
 CMS_AFTER: Final = 32
 """Long-window LLM requests before a key gets template count-mins (light keys never pay)."""
 _ENTITY_OVERHEAD: Final = 480
+"""The entity object, its key and its entries in the state's LRU and size maps (measured)."""
 _FIXED_BYTES: dict[int, int] = {}
 """Bytes of a key's fixed-size parts, by its number of buckets."""
-"""The entity object, its key and its entries in the state's LRU and size maps (measured)."""
 RECENT_PROMPTS: Final = 16
 RECENT_OBJECTS: Final = 48
 MINHASH: Final = MinHash(k=32)
