@@ -84,9 +84,9 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # httpx logs every upstream URL with its query string at INFO: personal data can travel in
+    # Upstream clients may log URLs with their query strings at INFO: personal data can travel in
     # query strings, and the access log already says what happened.
-    for noisy in ("httpx", "httpcore"):
+    for noisy in ("httpx", "httpcore", "aiohttp"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -1,7 +1,8 @@
-"""Talking to upstreams: one pooled HTTP client per route, and failures named precisely.
+"""Talking to upstreams: one pooled client per route, and failures named precisely.
 
-The client is httpx's: connection pooling, HTTP/1.1 keep-alive, per-phase timeouts, and an
-injectable transport so tests can hand it an in-process app. Responses are always opened as
+Requests and answers are httpx's types (per-phase timeouts, an injectable transport so tests can
+hand a route an in-process app); on the wire each route has an :class:`AiohttpTransport`
+(``gateway/upstream_transport.py``): aiohttp's pool and C parser. Answers are always opened as
 streams, so large or streamed answers are never buffered whole by accident.
 """
 
@@ -14,7 +15,7 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 import httpx
 
 from wardgate.gateway.config import Route
-from wardgate.gateway.upstream_pool import UpstreamTransport
+from wardgate.gateway.upstream_transport import AiohttpTransport
 
 # Headers that describe one connection, not the message (RFC 9110 section 7.6.1), plus the ones the
 # gateway recomputes. They are never forwarded in either direction.
@@ -95,7 +96,7 @@ def client_for(route: Route, transport: httpx.AsyncBaseTransport | None = None) 
         max_keepalive_connections=route.pool.connections,
         keepalive_expiry=route.pool.keepalive_s,
     )
-    transport = transport if transport is not None else UpstreamTransport(limits)
+    transport = transport if transport is not None else AiohttpTransport(limits)
     client = httpx.AsyncClient(
         base_url=route.upstream,
         # One client serves every caller of the route: a cookie an upstream sets belongs to the
