@@ -426,3 +426,85 @@ async def test_after_a_failure_the_next_call_succeeds(upstream: Upstream) -> Non
             await client.get("/")
         upstream.reply = _answer_ok
         assert (await client.get("/")).json() == {"ok": True}
+
+
+# ---- the gateway's own path: open() and UpstreamClient.send ---------------------------------
+
+_TIMEOUTS = {"connect": 1.0, "read": 0.3, "write": 1.0, "pool": 1.0}
+
+
+@pytest.mark.asyncio
+async def test_open_sends_exactly_the_given_headers_and_decodes_the_content(
+    upstream: Upstream,
+) -> None:
+    import gzip
+
+    async def gzipped(head: bytes, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> bool:
+        w.write(_ok(gzip.compress(b'{"ok": true}'), extra=b"content-encoding: gzip\r\n"))
+        await w.drain()
+        return True
+
+    upstream.reply = gzipped
+    transport = AiohttpTransport(httpx.Limits(max_connections=2))
+    try:
+        answer = await transport.open(
+            "POST", upstream.url + "/v1/chat?x=1", [("x-a", "1")], b"{}", _TIMEOUTS
+        )
+        assert answer.status_code == 200
+        assert answer.header("Content-Encoding") == "gzip"
+        assert answer.header("x-missing") is None
+        assert await answer.aread() == b'{"ok": true}'
+        await answer.aclose()
+    finally:
+        await transport.aclose()
+    lines = upstream.heads[-1].decode().split("\r\n")
+    assert lines[0] == "POST /v1/chat?x=1 HTTP/1.1"
+    assert sorted(line.split(":", 1)[0].lower() for line in lines[1:] if line) == [
+        "content-length",
+        "host",
+        "x-a",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("reply", "failure"),
+    [(_hang, UpstreamFailure.TIMEOUT), (_garbage, UpstreamFailure.RESET)],
+)
+@pytest.mark.asyncio
+async def test_open_names_failures_as_httpx_does(
+    upstream: Upstream, reply: Reply, failure: UpstreamFailure
+) -> None:
+    upstream.reply = reply
+    transport = AiohttpTransport(httpx.Limits(max_connections=2))
+    try:
+        with pytest.raises(httpx.HTTPError) as caught:
+            await transport.open("POST", upstream.url + "/", [], b"{}", _TIMEOUTS)
+    finally:
+        await transport.aclose()
+    assert classify(caught.value).failure is failure
+
+
+@pytest.mark.asyncio
+async def test_a_route_upstream_with_a_path_prefixes_every_target(upstream: Upstream) -> None:
+    route = Route.model_validate(
+        {"name": "r", "prefix": "/r", "upstream": upstream.url + "/openai/"}
+    )
+    client = client_for(route)
+    try:
+        answer = await client.send("GET", "/v1/models?a=%20b", headers=[], content=b"")
+        await answer.aread()
+        await answer.aclose()
+    finally:
+        await client.aclose()
+    assert upstream.heads[-1].split(b"\r\n")[0] == b"GET /openai/v1/models?a=%20b HTTP/1.1"
+
+
+@pytest.mark.asyncio
+async def test_a_target_not_yet_encoded_is_encoded_before_it_is_sent(upstream: Upstream) -> None:
+    transport = AiohttpTransport(httpx.Limits(max_connections=2))
+    try:
+        answer = await transport.open("GET", upstream.url + "/a b/café", [], b"", _TIMEOUTS)
+        await answer.aclose()
+    finally:
+        await transport.aclose()
+    assert upstream.heads[-1].split(b"\r\n")[0] == b"GET /a%20b/caf%C3%A9 HTTP/1.1"

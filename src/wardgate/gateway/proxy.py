@@ -23,7 +23,6 @@ about content inspection only.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import json
 import logging
@@ -80,6 +79,7 @@ from wardgate.gateway.upstream import (
     UpstreamFailure,
     classify,
 )
+from wardgate.gateway.upstream_transport import UpstreamAnswer
 from wardgate.policy.authz import Authorizer, AuthzRequest
 from wardgate.policy.decide import Reason, decide, stronger
 from wardgate.policy.identity import Authenticator, AuthError
@@ -404,22 +404,36 @@ class Gateway:
     ) -> None:
         """Run ``work`` (the upstream call and the relay of its answer) unless the client goes
         away first: then stop it, so an abandoned stream stops costing upstream tokens and
-        inspection time, and record status 499."""
-        task = asyncio.ensure_future(work)
+        inspection time, and record status 499.
+
+        ``work`` runs in this task; a watcher task waits for the disconnect and cancels this
+        one (one extra task per request, no ``asyncio.wait``)."""
+        this = asyncio.current_task()
+        assert this is not None
+        state = {"gone": False, "over": False}
+
+        def on_watcher_done(watcher: asyncio.Future[None]) -> None:
+            if watcher.cancelled():
+                return
+            watcher.exception()  # retrieved: a receive() that failed also means the client left
+            if not state["over"]:
+                state["gone"] = True
+                this.cancel()
+
         watcher = asyncio.ensure_future(_disconnected(receive))
+        watcher.add_done_callback(on_watcher_done)
         try:
-            await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+            await work
+        except asyncio.CancelledError:
+            if not state["gone"]:
+                raise
+            this.uncancel()
+            call.status = 499
+            call.metadata["client_disconnected"] = True
+            self.c.metrics.client_disconnects.labels(call.route.name).inc()
         finally:
-            if not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-                call.status = 499
-                call.metadata["client_disconnected"] = True
-                self.c.metrics.client_disconnects.labels(call.route.name).inc()
+            state["over"] = True
             watcher.cancel()
-        if not task.cancelled():
-            task.result()  # a refusal or error from the relay propagates as before
 
     # ---- steps --------------------------------------------------------------------------------
 
@@ -629,18 +643,17 @@ class Gateway:
         if call.credential_source is not None and call.credential_source[0] == "query":
             query = _without_param(query, call.credential_source[1])
         url = call.upstream_path + (f"?{query}" if query else "")
-        request = client.build_request(
-            call.method, url, headers=self._upstream_headers(call), content=call.body
-        )
         sent = time.perf_counter()
         try:
-            response = await client.send(request)
+            response = await client.send(
+                call.method, url, headers=self._upstream_headers(call), content=call.body
+            )
         except httpx.HTTPError as exc:
             raise self._upstream_refusal(call, classify(exc)) from None
         self.c.metrics.upstream_seconds.labels(route.name).observe(time.perf_counter() - sent)
         try:
             call.metadata["upstream_status"] = response.status_code
-            ctype = response.headers.get("content-type", "").lower()
+            ctype = (response.header("content-type") or "").lower()
             streaming = ctype.startswith(_STREAM_TYPES)
             if route.provider == "http":
                 await self._relay_raw(call, response, send)
@@ -658,14 +671,14 @@ class Gateway:
             return Refusal(ErrorKind.UPSTREAM_TIMEOUT, "the upstream did not answer in time")
         return Refusal(ErrorKind.UPSTREAM_ERROR, f"the upstream failed ({error.failure.value})")
 
-    def _response_headers(self, response: httpx.Response) -> list[tuple[str, str]]:
+    def _response_headers(self, response: UpstreamAnswer) -> list[tuple[str, str]]:
         drop = HOP_BY_HOP | {"content-encoding"}
-        return [(k, v) for k, v in response.headers.multi_items() if k.lower() not in drop]
+        return [(k, v) for k, v in response.headers if k.lower() not in drop]
 
-    async def _relay_raw(self, call: Call, response: httpx.Response, send: Send) -> None:
+    async def _relay_raw(self, call: Call, response: UpstreamAnswer, send: Send) -> None:
         """Plain HTTP routes: the answer streams through as it comes (downloads, server-sent
         events of ordinary APIs); their requests were inspected, their answers are not."""
-        if response.status_code >= 500 and "html" in response.headers.get("content-type", ""):
+        if response.status_code >= 500 and "html" in (response.header("content-type") or ""):
             await response.aread()
             raise Refusal(
                 ErrorKind.UPSTREAM_ERROR, f"the upstream answered HTTP {response.status_code}"
@@ -689,7 +702,7 @@ class Gateway:
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _relay_whole(
-        self, call: Call, response: httpx.Response, send: Send, ctype: str
+        self, call: Call, response: UpstreamAnswer, send: Send, ctype: str
     ) -> None:
         route = call.route
         chunks: list[bytes] = []
@@ -790,7 +803,7 @@ class Gateway:
         call.metadata["answer_model"] = parsed.model
         call.metadata["answer_tools_called"] = list(parsed.tools_called)
 
-    async def _relay_stream(self, call: Call, response: httpx.Response, send: Send) -> None:
+    async def _relay_stream(self, call: Call, response: UpstreamAnswer, send: Send) -> None:
         route = call.route
         adapter = call.adapter
         system_prompt = call.parsed.system_prompt if call.parsed else ""

@@ -27,8 +27,9 @@ answer's head together are bounded by ``write`` + ``read``.
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -46,6 +47,7 @@ READ_BUFFER_BYTES = 64 * 1024
 
 # Never added on the caller's behalf: what reaches the upstream is what the gateway built.
 _NO_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+_SENDABLE = re.compile(r"[\x21-\x7e]+")  # printable ASCII: already a percent-encoded URL
 _FRAMING = frozenset({"connection", "transfer-encoding"})  # aiohttp frames the message
 _DEFAULT_TIMEOUT = {"connect": 5.0, "read": 120.0, "write": 30.0, "pool": 5.0}
 
@@ -84,9 +86,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             self._loop = loop
         return self._session
 
-    def _timeout(self, request: httpx.Request) -> tuple[aiohttp.ClientTimeout, float | None]:
-        """aiohttp's timeouts for this request, and the bound on writing it and reading its head."""
-        t = request.extensions.get("timeout") or _DEFAULT_TIMEOUT
+    def _timeout(self, t: Mapping[str, float | None]) -> tuple[aiohttp.ClientTimeout, float | None]:
+        """aiohttp's timeouts for httpx-style ones, and the bound on writing the request and
+        reading its answer's head."""
         connect, read, write, pool = t.get("connect"), t.get("read"), t.get("write"), t.get("pool")
         key = (connect, read, write, pool)
         timeout = self._timeouts.get(key)
@@ -101,25 +103,42 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             head += timeout.connect
         return timeout, head
 
+    async def open(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        timeouts: Mapping[str, float | None],
+    ) -> UpstreamAnswer:
+        """Send one request; the answer's head is read, its body (content-decoded) still to come.
+
+        The gateway's own path: no ``httpx.Request`` or ``httpx.Response`` is built.
+        """
+        answer = await self._send(method, url, headers, body, timeouts, decompress=True)
+        return UpstreamAnswer(
+            answer.status,
+            [(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.raw_headers],
+            _body(answer, None),
+            _closer(answer),
+        )
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        session = self._session_now()
         try:
-            body: bytes | None = request.content
+            body = request.content
         except httpx.RequestNotRead:
             body = await request.aread()
-        timeout, head_s = self._timeout(request)
-        headers = [(k, v) for k, v in request.headers.multi_items() if k not in _FRAMING]
-        with _as_httpx(request, writing=True):
-            async with asyncio.timeout(head_s):
-                answer = await session.request(
-                    request.method,
-                    URL(str(request.url), encoded=True),
-                    headers=headers,
-                    data=body or None,
-                    allow_redirects=False,
-                    compress=None,
-                    timeout=timeout,
-                )
+        headers = request.headers.multi_items()
+        timeouts = request.extensions.get("timeout") or _DEFAULT_TIMEOUT
+        answer = await self._send(
+            request.method,
+            str(request.url),
+            headers,
+            body,
+            timeouts,
+            decompress=False,
+            request=request,
+        )
         extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
         if answer.reason:
             extensions["reason_phrase"] = answer.reason.encode("latin-1", "replace")
@@ -131,10 +150,101 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             extensions=extensions,
         )
 
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        timeouts: Mapping[str, float | None],
+        *,
+        decompress: bool,
+        request: httpx.Request | None = None,
+    ) -> aiohttp.ClientResponse:
+        session = self._session_now()
+        timeout, head_s = self._timeout(timeouts)
+        if not _SENDABLE.fullmatch(url):  # not yet percent-encoded: encode as httpx would
+            url = str(httpx.URL(url))
+        sent = [(k, v) for k, v in headers if k.lower() not in _FRAMING]
+        with _as_httpx(request, writing=True):
+            async with asyncio.timeout(head_s):
+                return await session.request(
+                    method,
+                    URL(url, encoded=True),
+                    headers=sent,
+                    data=body or None,
+                    allow_redirects=False,
+                    compress=None,
+                    auto_decompress=decompress,
+                    timeout=timeout,
+                )
+
     async def aclose(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+
+
+class UpstreamAnswer:
+    """An upstream's answer, its body still to come: what the proxy relays, from any wire.
+
+    ``headers`` are as received (order and repeats kept); ``aiter_bytes`` yields the body with
+    any content encoding undone; failures while reading are httpx exceptions. ``aclose`` must
+    be called (the connection goes back to the pool only when the body was read to its end).
+    """
+
+    __slots__ = ("_chunks", "_close", "headers", "status_code")
+
+    def __init__(
+        self,
+        status_code: int,
+        headers: list[tuple[str, str]],
+        chunks: AsyncIterator[bytes],
+        close: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self._chunks = chunks
+        self._close = close
+
+    @classmethod
+    def of(cls, response: httpx.Response) -> UpstreamAnswer:
+        """The answer of any httpx transport (the in-process apps tests hand a route)."""
+        return cls(
+            response.status_code,
+            response.headers.multi_items(),
+            response.aiter_bytes(),
+            response.aclose,
+        )
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (any case), or None."""
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), None)
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]:
+        return self._chunks
+
+    async def aread(self) -> bytes:
+        return b"".join([chunk async for chunk in self._chunks])
+
+    async def aclose(self) -> None:
+        await self._close()
+
+
+async def _body(
+    answer: aiohttp.ClientResponse, request: httpx.Request | None
+) -> AsyncIterator[bytes]:
+    with _as_httpx(request, writing=False):
+        async for chunk in answer.content.iter_any():
+            yield chunk
+
+
+def _closer(answer: aiohttp.ClientResponse) -> Callable[[], Awaitable[None]]:
+    async def close() -> None:
+        answer.release()
+
+    return close
 
 
 class _AnswerStream(httpx.AsyncByteStream):
@@ -145,9 +255,8 @@ class _AnswerStream(httpx.AsyncByteStream):
         self._request = request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _as_httpx(self._request, writing=False):
-            async for chunk in self._answer.content.iter_any():
-                yield chunk
+        async for chunk in _body(self._answer, self._request):
+            yield chunk
 
     async def aclose(self) -> None:
         # Back to the pool when the answer was read to its end; closed otherwise.
@@ -155,7 +264,7 @@ class _AnswerStream(httpx.AsyncByteStream):
 
 
 @contextmanager
-def _as_httpx(request: httpx.Request, *, writing: bool) -> Iterator[None]:
+def _as_httpx(request: httpx.Request | None, *, writing: bool) -> Iterator[None]:
     """Raise aiohttp's failures as the httpx exceptions the gateway classifies."""
     try:
         yield
@@ -180,4 +289,10 @@ def _say(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
-__all__ = ["MAX_HEADERS", "MAX_HEAD_LINE_BYTES", "READ_BUFFER_BYTES", "AiohttpTransport"]
+__all__ = [
+    "MAX_HEADERS",
+    "MAX_HEAD_LINE_BYTES",
+    "READ_BUFFER_BYTES",
+    "AiohttpTransport",
+    "UpstreamAnswer",
+]
