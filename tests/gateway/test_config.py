@@ -160,6 +160,7 @@ def test_jwt_key_files_are_relative_to_the_file(tmp_path: Path) -> None:
         ("routes: [{name: r, upstream: 'http://x', actions: {pii: shred}}]", "actions"),
         ("routes: [{name: r, upstream: 'http://x', actions: {piii: block}}]", "actions"),
         (f"server: {{port: 70000}}\nroutes: [{ROUTE}]", "port"),
+        (f"server: {{trusted_proxies: [lb.corp]}}\nroutes: [{ROUTE}]", "not an address"),
         ("routes: [{name: r, upstream: 'http://x', stream: {release_ahead_chars: -1}}]", "release"),
     ],
 )

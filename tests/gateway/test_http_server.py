@@ -131,3 +131,29 @@ def test_auto_prefers_httptools_and_h11_is_named_as_such() -> None:
     chosen = protocol_for("auto", LIMIT)
     assert chosen != "h11"  # httptools is installed in the test environment
     assert chosen.__name__ == "BoundedHttpToolsProtocol"  # type: ignore[union-attr]
+
+
+async def who(scope: dict[str, object], receive: object, send: object) -> None:  # type: ignore[misc]
+    """Answers with the client address and scheme the server gave the app."""
+    if scope["type"] != "http":
+        return
+    host, _ = scope["client"]  # type: ignore[misc]
+    answer = f"{host} {scope['scheme']}".encode()
+    await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+    await send({"type": "http.response.body", "body": answer})  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("trusted", "seen"),
+    [((), "127.0.0.1 http"), (("127.0.0.0/8",), "203.0.113.9 https")],
+)
+def test_forwarded_headers_count_only_from_trusted_proxies(
+    trusted: tuple[str, ...], seen: str
+) -> None:
+    with serve_in_thread(who, **uvicorn_http_options("httptools", LIMIT, trusted)) as running:
+        head = (
+            b"GET / HTTP/1.1\r\nhost: x\r\nx-forwarded-for: 203.0.113.9\r\n"
+            b"x-forwarded-proto: https\r\nconnection: close\r\n\r\n"
+        )
+        answer = _exchange(running, head)
+    assert seen.encode() in answer

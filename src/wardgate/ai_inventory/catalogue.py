@@ -23,6 +23,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Final
 
@@ -96,6 +97,9 @@ _ARTEFACT_KEYS: Final = (
 )
 
 
+@lru_cache(
+    maxsize=4096
+)  # a pure function of a name traffic repeats: the LOG phase calls it per call
 def label(value: str) -> str:
     """A name from traffic or code, safe to store and show: printable, bounded."""
     return "".join(c for c in value[:MAX_LABEL] if c.isprintable())

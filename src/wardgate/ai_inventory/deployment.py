@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from wardgate.ai_inventory.providers import split_host
@@ -86,17 +87,7 @@ class NetworkRules:
 
     def hosting(self, host: str) -> str | None:
         """``internal`` or ``external`` for ``host`` (``name[:port]``); None when it is empty."""
-        name, _ = split_host(host)
-        if not name:
-            return None
-        try:
-            address = ipaddress.ip_address(name.partition("%")[0])
-        except ValueError:
-            return INTERNAL if self._internal_name(name) else EXTERNAL
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        networks = (*INTERNAL_NETWORKS, *self.internal_networks)
-        return INTERNAL if any(address in n for n in networks) else EXTERNAL
+        return _hosting(self, host)
 
     def _internal_name(self, name: str) -> bool:
         if "." not in name:
@@ -113,6 +104,23 @@ def deployment_class(hosting: str | None, open_weights: bool | None) -> str:
     if open_weights:
         return OPEN_SOURCE
     return INTERNAL if hosting == INTERNAL else EXTERNAL
+
+
+@lru_cache(
+    maxsize=4096
+)  # a pure function of a name traffic repeats: the LOG phase calls it per call
+def _hosting(rules: NetworkRules, host: str) -> str | None:
+    name, _ = split_host(host)
+    if not name:
+        return None
+    try:
+        address = ipaddress.ip_address(name.partition("%")[0])
+    except ValueError:
+        return INTERNAL if rules._internal_name(name) else EXTERNAL
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    networks = (*INTERNAL_NETWORKS, *rules.internal_networks)
+    return INTERNAL if any(address in n for n in networks) else EXTERNAL
 
 
 __all__ = [

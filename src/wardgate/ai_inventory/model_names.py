@@ -22,6 +22,7 @@ What the model *is* (vendor, family, open weights) comes from the scanner's fami
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from wardgate.ai_inventory.scan.model_ids import ROUTES, ModelMatch, classify
 
@@ -36,6 +37,9 @@ _BEDROCK_ID = re.compile(
 )
 
 
+@lru_cache(
+    maxsize=4096
+)  # a pure function of a name traffic repeats: the LOG phase calls it per call
 def normalise_model_id(raw: str) -> str:
     """The catalogue's key for model id ``raw`` (see the module docstring); ``""`` for none.
 
@@ -69,6 +73,9 @@ def _normalise_once(value: str) -> str:
     return value.removesuffix(":latest")
 
 
+@lru_cache(
+    maxsize=4096
+)  # a pure function of a name traffic repeats: the LOG phase calls it per call
 def model_facts(model_id: str) -> ModelMatch | None:
     """Vendor, family, open weights and hosting convention of ``model_id`` (raw or normalised),
     from the scanner's family table; None when the id is no known family's."""

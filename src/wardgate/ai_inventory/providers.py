@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Final
 
 
@@ -180,6 +181,9 @@ def split_host(host: str) -> tuple[str, int | None]:
     return host, None
 
 
+@lru_cache(
+    maxsize=4096
+)  # a pure function of a name traffic repeats: the LOG phase calls it per call
 def provider_for_host(host: str) -> str | None:
     """The provider whose public API ``host`` is, or None."""
     name, _ = split_host(host)

@@ -466,7 +466,9 @@ def _run(args: argparse.Namespace, work: Path, password: str, llm: str, api: str
             log_config=None,
             access_log=False,
             server_header=False,
-            **uvicorn_http_options(config.server.http, config.server.max_header_bytes),  # type: ignore[arg-type]
+            **uvicorn_http_options(
+                config.server.http, config.server.max_header_bytes, config.server.trusted_proxies
+            ),  # type: ignore[arg-type]
         )
     )
     console_server = QuietServer(console_config(app, settings))

@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         server_header=False,
-        **uvicorn_http_options(server.http, server.max_header_bytes),  # type: ignore[arg-type]
+        **uvicorn_http_options(server.http, server.max_header_bytes, server.trusted_proxies),  # type: ignore[arg-type]
         timeout_keep_alive=15,
         timeout_graceful_shutdown=10,
     )

@@ -115,7 +115,7 @@ def serve_gateway_and_console(
         server_header=False,
         timeout_keep_alive=15,
         timeout_graceful_shutdown=10,
-        **uvicorn_http_options(server.http, server.max_header_bytes),  # type: ignore[arg-type]
+        **uvicorn_http_options(server.http, server.max_header_bytes, server.trusted_proxies),  # type: ignore[arg-type]
     )
     run_together(gateway_config, console_config(console_app, settings, loop=loop))
 

@@ -25,6 +25,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 from urllib.parse import unquote
 
@@ -651,6 +652,9 @@ _HOSTS: tuple[tuple[str, str], ...] = (
 )
 
 
+@lru_cache(
+    maxsize=4096
+)  # a pure function of a name traffic repeats: the LOG phase calls it per call
 def _host_hint(host: str) -> str | None:
     name = host.rpartition(":")[0] if host.rpartition(":")[2].isdigit() else host
     if host.endswith(":11434"):

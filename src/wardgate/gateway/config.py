@@ -7,6 +7,7 @@ environment variable the route names, at start-up.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from enum import StrEnum
@@ -288,6 +289,21 @@ class ServerSettings(_Model):
     # Requests in flight at once; beyond it new connections get an immediate 503 instead of
     # queueing until everything times out (overload is shed, not amplified).
     max_concurrency: int = Field(256, ge=1)
+    # Load balancers whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
+    # networks). Empty: the client is the connection's peer, whatever headers it sends.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies: {entry!r} is not an address or network"
+                ) from None
+        return value
 
 
 class GatewayConfig(_Model):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+from collections.abc import Sequence
 from typing import Literal
 
 HttpImplementation = Literal["auto", "h11", "httptools"]
@@ -100,10 +101,17 @@ def bounded_httptools(max_header_bytes: int) -> type[asyncio.Protocol]:
 
 
 def uvicorn_http_options(
-    implementation: HttpImplementation, max_header_bytes: int
+    implementation: HttpImplementation,
+    max_header_bytes: int,
+    trusted_proxies: Sequence[str] = (),
 ) -> dict[str, object]:
-    """Keyword arguments for ``uvicorn.run``/``uvicorn.Config`` that bound request heads."""
+    """Keyword arguments for ``uvicorn.run``/``uvicorn.Config``: request heads bounded, and the
+    client address taken from ``X-Forwarded-For``/``-Proto`` only when the connection comes
+    from one of ``trusted_proxies`` (addresses or networks; uvicorn's own default would trust
+    any local process, and the address is what limits and abuse analytics key on)."""
     return {
         "http": protocol_for(implementation, max_header_bytes),
         "h11_max_incomplete_event_size": max_header_bytes,
+        "proxy_headers": bool(trusted_proxies),
+        "forwarded_allow_ips": list(trusted_proxies) if trusted_proxies else None,
     }

@@ -116,3 +116,14 @@ def test_round_trip_through_the_exchange_json_form() -> None:
     """What the LOG phase may serialise (``to_dict``) gives the same observation back."""
     original = exchange()
     assert from_exchange(Exchange.from_dict(original.to_dict())) == from_exchange(original)
+
+
+def test_one_exchange_is_observed_once_and_another_afresh() -> None:
+    """The LOG phase's discovery and AI-inventory consumers read the same observation."""
+    first, second = exchange(), exchange()
+    seen = from_exchange(first)
+    assert from_exchange(first) is seen
+    other = from_exchange(second)
+    assert other is not seen
+    assert other == seen  # equal exchanges, equal observations
+    assert from_exchange(first) == seen

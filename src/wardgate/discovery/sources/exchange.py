@@ -20,8 +20,26 @@ SOURCE = "gateway"
 _SCHEMES = frozenset({"http", "https", "ws", "wss"})
 
 
+_last: tuple[Exchange, Observation] | None = None
+
+
 def from_exchange(exchange: Exchange) -> Observation:
-    """The observation of one finished exchange."""
+    """The observation of one finished exchange.
+
+    The gateway's LOG phase hands each exchange to API discovery and then to the AI inventory,
+    and both read its observation: the last one made is kept, so it is made once (it is
+    immutable, and an exchange is not changed once it reaches the LOG phase).
+    """
+    global _last  # noqa: PLW0603 - a one-entry memo
+    last = _last
+    if last is not None and last[0] is exchange:
+        return last[1]
+    observation = _observe(exchange)
+    _last = (exchange, observation)
+    return observation
+
+
+def _observe(exchange: Exchange) -> Observation:
     request = exchange.request
     headers = tuple(
         (clean_text(name.lower()), clean_text(value))
