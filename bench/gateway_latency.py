@@ -1188,7 +1188,7 @@ def machine_lines(args: argparse.Namespace, litellm_version: str | None) -> list
         f"wardgate {__version__} (`wardgate serve`, uvicorn with the {loop} loop and the "
         f"{parser.strip()} HTTP parser, access log on, API discovery {'off' if args.no_discovery else 'on'}, "
         f"audit trail {'off' if args.no_audit else 'on (each decision committed before the answer)'}, "
-        f"one process{python}); fake upstream: "
+        f"upstream calls over aiohttp, one process{python}); fake upstream: "
         "`wardgate.testing.fake_llm.FakeLLM` under uvicorn, this venv",
         f"Schedule: open loop, {'Poisson' if args.poisson else 'evenly spaced'} arrivals, "
         f"{args.seconds:g} s per run, timeout {args.timeout:g} s, seed {args.seed}",
