@@ -254,7 +254,10 @@ def test_settle_runs_the_full_check_before_the_next_events_would_wait() -> None:
     for _ in range(30):
         assert guard.feed(b"abcd\n") == b"abcd\n"
         assert not inspector.fulls[-1]  # the check before release was a quick one
+        due = guard.settle_due()  # what the gateway asks before yielding to other streams
+        checks = len(inspector.fulls)
         assert guard.settle() == b""
+        assert (len(inspector.fulls) > checks) is due
         if inspector.fulls[-1]:
             full_at.append(guard.report.chars)
     # a full check as soon as two more 4-character events would pass 20 characters: every 4th

@@ -889,9 +889,14 @@ class Gateway:
                 out = guard.feed(chunk)
                 if out:
                     await relay(out, last=report.ended)
-                    out = guard.settle()  # the next full check, after the client has the event
-                    if out:
-                        await relay(out, last=report.ended)
+                    if guard.settle_due():
+                        # The next full check, after the client has this event, and after the
+                        # events of other streams that arrived with it have gone out too:
+                        # streams in step would otherwise queue behind each other's checks.
+                        await asyncio.sleep(0)
+                        out = guard.settle()
+                        if out:
+                            await relay(out, last=report.ended)
                 if guard.stopped:
                     break
             if not guard.stopped:

@@ -107,16 +107,20 @@ class StreamGuard:
             return b""
         return self._take(self._decoder.close(), final=True)
 
+    def settle_due(self) -> bool:
+        """Whether :meth:`settle` would run a full check now."""
+        if self.report.stopped:
+            return False
+        since = self.report.chars - self._full
+        return since > 0 and since + 2 * self._last_chars > self._ahead
+
     def settle(self) -> bytes:
         """Call after sending what ``feed`` returned: when the next events (judged by the size of
         the last one) would reach the release allowance, run the full check now, while the
         client already has this event, rather than holding the next one behind it. Returns
         bytes that may now be released (possibly empty); afterwards ``stopped`` says whether
         the stream must end."""
-        if self.report.stopped:
-            return b""
-        since = self.report.chars - self._full
-        if since <= 0 or since + 2 * self._last_chars <= self._ahead:
+        if not self.settle_due():
             return b""
         if not self._check(full=True):
             return b""

@@ -11,11 +11,42 @@ starts at that spot.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import libinjection
 
 from wardgate.detect.webattack.rules import MAX_GAP, bounded
+
+_IGNORECASE_SPECIALS = ("\u0130", "\u0131", "\u017f", "\u212a")
+"""Letters ``re.IGNORECASE`` equates with an ASCII letter although ``str.lower`` does not map
+them to it (İ ı ſ K): in a text holding one, a lowered keyword check could miss a match."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordGated:
+    """A costly pattern behind the keywords one of which every match of it contains.
+
+    Python's ``re`` tries each branch of a long alternation at every position (137 µs for the
+    strong SQL pattern on 700 characters of prose); most texts hold none of the keywords, and
+    looking for them costs a few microseconds. The keywords are a necessary condition, never a
+    substitute: when one is present (or the text holds a letter that defeats a lowered search)
+    the pattern itself decides."""
+
+    pattern: re.Pattern[str]
+    keywords: tuple[str, ...]  # lower case
+
+    def may_match(self, text: str) -> bool:
+        if not text.isascii() and any(c in text for c in _IGNORECASE_SPECIALS):
+            return True
+        low = text.lower()
+        return any(k in low for k in self.keywords)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text) if self.may_match(text) else None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.pattern.finditer(text) if self.may_match(text) else iter(())
 
 
 def _sql_breakout(ws: str, *, comments: bool, symbols: bool) -> re.Pattern[str]:
@@ -62,9 +93,21 @@ _SQL_STRONG = (
     r"|\binto\s+(?:out|dump)file\b"
     r"|\b(?:char|chr)\(\d{1,3}\)\s*(?:\|\||\+|,)\s*(?:char|chr)\("
 )
-SQL_STRONG_VALUE = re.compile(bounded(_UNION_ANY + _SQL_STRONG), re.IGNORECASE)
+SQL_STRONG_KEYWORDS = (
+    "union", "sleep", "benchmark", "dbms_", "waitfor", "@@", "information_schema", "sysobjects",
+    "pg_catalog", "mysql.user", "sqlite_master", "load_file", "extractvalue", "updatexml",
+    "sp_oacreate", "utl_http", "utl_inaddr", "sys_eval", "sys_exec", "xp_cmdshell", "into",
+    "char(", "chr(",
+)  # fmt: skip
+"""One of these is in every match of the strong SQL patterns (each branch names one)."""
+
+SQL_STRONG_VALUE = KeywordGated(
+    re.compile(bounded(_UNION_ANY + _SQL_STRONG), re.IGNORECASE), SQL_STRONG_KEYWORDS
+)
 """Constructs attackers need and applications rarely put in a parameter."""
-SQL_STRONG_PROSE = re.compile(bounded(_UNION_PAYLOAD + _SQL_STRONG), re.IGNORECASE)
+SQL_STRONG_PROSE = KeywordGated(
+    re.compile(bounded(_UNION_PAYLOAD + _SQL_STRONG), re.IGNORECASE), SQL_STRONG_KEYWORDS
+)
 """The same for prose, where a UNION SELECT only counts with a probing column list."""
 
 _XSS_SINK = (
@@ -73,16 +116,19 @@ _XSS_SINK = (
     r"|\[\s*['\"`]al)"
 )
 
-XSS_STRUCTURE = re.compile(
-    bounded(
-        rf"<script\b[^>]{{0,200}}>[^<]{{0,300}}?{_XSS_SINK}"
-        rf"|<[a-z][\w-]{{0,20}}[\s/][^<>]{{0,150}}?\bon[a-z]{{3,30}}\s*=\s*['\"`]?[^'\"`>]{{0,100}}?{_XSS_SINK}"
-        r"|(?:href|src|action|formaction|data|xlink:href|background|poster|srcdoc|to)\s*=\s*['\"`]?\s*"
-        rf"(?:javascript|vbscript|livescript)\s*:[^'\"`<>=:]{{0,100}}?{_XSS_SINK}"
-        r"|(?:href|src|data)\s*=\s*['\"`]?\s*data:text/html"
-        rf"|\A\s*(?:javascript|vbscript)\s*:\s*[^\s]{{0,100}}?{_XSS_SINK}"
+XSS_STRUCTURE = KeywordGated(
+    re.compile(
+        bounded(
+            rf"<script\b[^>]{{0,200}}>[^<]{{0,300}}?{_XSS_SINK}"
+            rf"|<[a-z][\w-]{{0,20}}[\s/][^<>]{{0,150}}?\bon[a-z]{{3,30}}\s*=\s*['\"`]?[^'\"`>]{{0,100}}?{_XSS_SINK}"
+            r"|(?:href|src|action|formaction|data|xlink:href|background|poster|srcdoc|to)\s*=\s*['\"`]?\s*"
+            rf"(?:javascript|vbscript|livescript)\s*:[^'\"`<>=:]{{0,100}}?{_XSS_SINK}"
+            r"|(?:href|src|data)\s*=\s*['\"`]?\s*data:text/html"
+            rf"|\A\s*(?:javascript|vbscript)\s*:\s*[^\s]{{0,100}}?{_XSS_SINK}"
+        ),
+        re.IGNORECASE,
     ),
-    re.IGNORECASE,
+    ("<", "script", "data:text/html"),  # a tag, a javascript:/vbscript: URL, a data URL
 )
 """Script that runs: a script body or event handler reaching a sink, or a javascript: URL."""
 
@@ -147,7 +193,9 @@ def _window_starts(text: str, pos: int) -> list[int]:
     return sorted(set(starts))
 
 
-def _confirmed_windows(text: str, pattern: re.Pattern[str], judge: str) -> list[InjectionHit]:
+def _confirmed_windows(
+    text: str, pattern: re.Pattern[str] | KeywordGated, judge: str
+) -> list[InjectionHit]:
     check = is_sqli if judge == "sqli" else is_xss
     hits: list[InjectionHit] = []
     for n, match in enumerate(pattern.finditer(text)):
