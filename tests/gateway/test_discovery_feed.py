@@ -11,6 +11,7 @@ import httpx
 
 from wardgate.app import build_gateway
 from wardgate.detect.scanner import Scanner
+from wardgate.discovery import sensitive
 from wardgate.discovery.inventory import Inventory
 from wardgate.discovery.observation import Observation
 from wardgate.gateway.config import GatewayConfig
@@ -49,7 +50,10 @@ def test_gateway_traffic_builds_the_inventory(tmp_path: Path, scanner: Scanner) 
     )
 
     async def run() -> None:
+        sensitive._detectors.cache_clear()
         await gateway.startup()
+        # built before traffic, on a thread: not a 0.3 s stall on the first exchange's loop turn
+        assert sensitive._detectors.cache_info().currsize == 1
         try:
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=gateway), base_url="http://gw"

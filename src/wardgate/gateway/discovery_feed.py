@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wardgate.core.exchange import Exchange
+from wardgate.discovery import sensitive
 from wardgate.discovery.inventory import Inventory
 from wardgate.discovery.sources.exchange import from_exchange
 from wardgate.storage.inventory import ChangeEvent, InventoryStore
@@ -45,6 +46,10 @@ class DiscoveryConsumer:
         self._last_flush = clock()
         self._saved: set[tuple[str, str, str]] = set()  # what this gateway's last save held
         self.failed = 0
+
+    def prepare(self) -> None:
+        """What the first exchange would otherwise build on the event loop (a blocking call)."""
+        sensitive.prepare()
 
     async def __call__(self, exchange: Exchange) -> None:
         observation = from_exchange(exchange)

@@ -188,6 +188,8 @@ class Gateway:
                 await asyncio.to_thread(self.c.authenticator.refresh_jwks)
             except AuthError:
                 log.warning("JWKS not reachable at start-up; JWTs fail until it answers")
+        if self.c.discovery is not None:  # before traffic: not a stall on the first exchange
+            await asyncio.to_thread(self.c.discovery.prepare)
         self.c.log_phase.start()
         if self.c.audit is not None:
             self.c.audit.start()
