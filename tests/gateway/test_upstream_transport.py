@@ -6,8 +6,11 @@ the gateway maps to its 502 or 504."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
@@ -508,3 +511,80 @@ async def test_a_target_not_yet_encoded_is_encoded_before_it_is_sent(upstream: U
     finally:
         await transport.aclose()
     assert upstream.heads[-1].split(b"\r\n")[0] == b"GET /a%20b/caf%C3%A9 HTTP/1.1"
+
+
+# ---- TLS ----------------------------------------------------------------------------------------
+
+
+def _self_signed(tmp: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and localhost, signed by its own key."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.mark.asyncio
+async def test_an_https_upstream_is_verified_against_its_certificate(tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(cert, key)
+    state = Upstream()
+    server = await asyncio.start_server(state.handle, "127.0.0.1", 0, ssl=served)
+    url = f"https://localhost:{server.sockets[0].getsockname()[1]}/v1/models"
+    try:
+        trusting = ssl.create_default_context(cafile=str(cert))
+        transport = AiohttpTransport(httpx.Limits(max_connections=2), ssl_context=trusting)
+        try:
+            answer = await transport.open("GET", url, [], b"", _TIMEOUTS)
+            assert answer.status_code == 200
+            await answer.aclose()
+        finally:
+            await transport.aclose()
+        # The default trust store (the one routes get) does not know this certificate: refused,
+        # and named a connect failure (a 502), never sent in the clear or without verification.
+        default = AiohttpTransport(httpx.Limits(max_connections=2))
+        try:
+            with pytest.raises(httpx.ConnectError) as caught:
+                await default.open("GET", url, [], b"", _TIMEOUTS)
+        finally:
+            await default.aclose()
+        assert classify(caught.value).failure is UpstreamFailure.CONNECT
+        assert len(state.heads) == 1  # the refused call never reached the upstream's HTTP layer
+    finally:
+        server.close()
+        for writer in state.writers:
+            writer.close()
