@@ -30,7 +30,7 @@ from wardgate.console.app import ConsoleApp, build_console
 from wardgate.console.server import QuietServer, console_config, serve_together
 from wardgate.console.settings import ConsoleSettings
 from wardgate.detect.scanner import Scanner
-from wardgate.gateway.http_server import uvicorn_http_options
+from wardgate.gateway.http_server import listener_options
 from wardgate.gateway.proxy import Gateway
 from wardgate.storage.keys import KeyStore
 from wardgate.testing.fake_llm import FakeLLM
@@ -110,7 +110,7 @@ def _serve_pair(
             lifespan="on",
             log_config=None,
             access_log=False,
-            **uvicorn_http_options(config.server.http, config.server.max_header_bytes),  # type: ignore[arg-type]
+            **listener_options(config.server),  # type: ignore[arg-type]
         )
     )
     console_server = QuietServer(console_config(app, ConsoleSettings(port=0)))

@@ -22,7 +22,7 @@ from tests.conftest import free_port
 from wardgate.app import build_gateway
 from wardgate.detect.scanner import Scanner
 from wardgate.gateway.config import GatewayConfig
-from wardgate.gateway.http_server import uvicorn_http_options
+from wardgate.gateway.http_server import listener_options
 from wardgate.gateway.proxy import Gateway
 from wardgate.storage.keys import KeyStore
 from wardgate.testing.fake_llm import FakeLLM
@@ -218,7 +218,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, scanner: Scanner) -> Iterato
             config, scanner=scanner, environ={"TEST_UPSTREAM_KEY": UPSTREAM_KEY}
         )
         server = config.server
-        http = uvicorn_http_options(server.http, server.max_header_bytes)
+        http = listener_options(server)
         with serve_in_thread(gateway, **http) as running:
             yield Stack(running.url, fake, gateway, keys, _jwt_key())
 

@@ -455,7 +455,7 @@ def _run(args: argparse.Namespace, work: Path, password: str, llm: str, api: str
     else:
         app.console.accounts.set_password("admin", password)
     app.console.catalogue.set_spec("shop-internal.yaml", SPEC, "demo")
-    from wardgate.gateway.http_server import uvicorn_http_options  # noqa: PLC0415
+    from wardgate.gateway.http_server import listener_options  # noqa: PLC0415
 
     gateway_server = QuietServer(
         uvicorn.Config(
@@ -466,9 +466,7 @@ def _run(args: argparse.Namespace, work: Path, password: str, llm: str, api: str
             log_config=None,
             access_log=False,
             server_header=False,
-            **uvicorn_http_options(
-                config.server.http, config.server.max_header_bytes, config.server.trusted_proxies
-            ),  # type: ignore[arg-type]
+            **listener_options(config.server),  # type: ignore[arg-type]
         )
     )
     console_server = QuietServer(console_config(app, settings))

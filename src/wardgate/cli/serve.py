@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
         )
     import uvicorn  # noqa: PLC0415
 
-    from wardgate.gateway.http_server import uvicorn_http_options  # noqa: PLC0415
+    from wardgate.gateway.http_server import listener_options  # noqa: PLC0415
 
     log.info(
         "wardgate listening",
@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         server_header=False,
-        **uvicorn_http_options(server.http, server.max_header_bytes, server.trusted_proxies),  # type: ignore[arg-type]
+        **listener_options(server),  # type: ignore[arg-type]
         timeout_keep_alive=15,
         timeout_graceful_shutdown=10,
     )

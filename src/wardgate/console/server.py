@@ -101,7 +101,7 @@ def serve_gateway_and_console(
     """Blocking: what ``wardgate serve`` runs when the console is on. ``server`` is the
     gateway's :class:`~wardgate.gateway.config.ServerSettings`; the gateway's listener gets the
     same options as when it runs alone."""
-    from wardgate.gateway.http_server import uvicorn_http_options  # noqa: PLC0415
+    from wardgate.gateway.http_server import listener_options  # noqa: PLC0415
 
     gateway_config = uvicorn.Config(
         gateway,
@@ -115,7 +115,7 @@ def serve_gateway_and_console(
         server_header=False,
         timeout_keep_alive=15,
         timeout_graceful_shutdown=10,
-        **uvicorn_http_options(server.http, server.max_header_bytes, server.trusted_proxies),  # type: ignore[arg-type]
+        **listener_options(server),  # type: ignore[arg-type]
     )
     run_together(gateway_config, console_config(console_app, settings, loop=loop))
 

@@ -14,7 +14,10 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from wardgate.gateway.config import ServerSettings
 
 HttpImplementation = Literal["auto", "h11", "httptools"]
 
@@ -115,3 +118,9 @@ def uvicorn_http_options(
         "proxy_headers": bool(trusted_proxies),
         "forwarded_allow_ips": list(trusted_proxies) if trusted_proxies else None,
     }
+
+
+def listener_options(server: ServerSettings) -> dict[str, object]:
+    """:func:`uvicorn_http_options` for the gateway's listener, from its ``server`` settings
+    (``wardgate serve`` alone or with the console, the demo)."""
+    return uvicorn_http_options(server.http, server.max_header_bytes, server.trusted_proxies)

@@ -14,7 +14,7 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
-from wardgate.gateway.config import Route, Timeouts
+from wardgate.gateway.config import Route
 from wardgate.gateway.upstream_transport import AiohttpTransport, UpstreamAnswer
 
 # Headers that describe one connection, not the message (RFC 9110 section 7.6.1), plus the ones the
@@ -71,18 +71,11 @@ class UpstreamClient:
     client. Either way nothing a shared proxy client must not do happens: no cookies kept, no
     redirects followed, no auth flows."""
 
-    def __init__(
-        self, client: httpx.AsyncClient, transport: httpx.AsyncBaseTransport, timeouts: Timeouts
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, transport: httpx.AsyncBaseTransport) -> None:
         self.client = client
         self.transport = transport
         self._base = str(client.base_url).rstrip("/")
-        self._timeouts = {
-            "connect": timeouts.connect,
-            "read": timeouts.read,
-            "write": timeouts.write,
-            "pool": timeouts.pool,
-        }
+        self._timeouts = client.timeout.as_dict()  # the route's, as httpx hands them to transports
 
     async def send(
         self, method: str, target: str, *, headers: list[tuple[str, str]], content: bytes
@@ -119,4 +112,4 @@ def client_for(route: Route, transport: httpx.AsyncBaseTransport | None = None) 
         follow_redirects=False,
         trust_env=False,
     )
-    return UpstreamClient(client, transport, t)
+    return UpstreamClient(client, transport)
